@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from api.serializers.base import StrictSerializer
+from api.serializers.geo import GeoJSONField
+from api.serializers.tiles import ImageURLField
+from events.models import Image, ImageTag
+
+
+class ImageTagSerializer(serializers.Serializer):
+    label_class = serializers.IntegerField(source="label_class_id")
+    state = serializers.ChoiceField(choices=ImageTag.State.choices)
+
+
+class _HasFile(serializers.BooleanField):
+    """Whether a FileField holds a file."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value: Any) -> bool:
+        return bool(value)
+
+
+class ImageSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    event = serializers.IntegerField(source="event_id", read_only=True)
+    name = serializers.CharField(read_only=True)
+    source = serializers.CharField(read_only=True)  # type: ignore[assignment]
+    status = serializers.CharField(read_only=True)
+    status_message = serializers.CharField(read_only=True)
+    width = serializers.IntegerField(read_only=True)
+    height = serializers.IntegerField(read_only=True)
+    band_count = serializers.IntegerField(read_only=True)
+    band_names = serializers.ListField(child=serializers.CharField(), read_only=True)
+    dtype = serializers.CharField(read_only=True)
+    nodata = serializers.FloatField(read_only=True, allow_null=True)
+    crs = serializers.CharField(read_only=True, help_text="EPSG:code or WKT; blank if none")
+    transform = serializers.ListField(
+        child=serializers.FloatField(),
+        read_only=True,
+        allow_null=True,
+        help_text="affine (a, b, c, d, e, f): pixel -> CRS",
+    )
+    footprint = GeoJSONField(
+        read_only=True,
+        help_text="EPSG:4326 GeoJSON Polygon (a MultiPolygon across the antimeridian)",
+    )
+    stats = serializers.JSONField(
+        read_only=True, help_text="per band: min, max, mean, std, p2, p98 (native values)"
+    )
+    reflectance_scale = serializers.FloatField(
+        read_only=True, allow_null=True, help_text="reflectance = value * scale + offset"
+    )
+    reflectance_offset = serializers.FloatField(read_only=True)
+    has_preview = _HasFile(source="preview", help_text="a PNG preview (1024 px) exists")
+    has_thumbnail = _HasFile(source="thumbnail", help_text="a PNG thumbnail (256 px) exists")
+    tiles = ImageURLField("v1:image-tile", needs="georeference", help_text="map tiles (XYZ)")
+    image_tiles = ImageURLField("v1:image-space-tile", help_text="editor tiles (CRS.Simple)")
+    tilejson = ImageURLField("v1:image-tilejson", help_text="TileJSON (?space=image for editor)")
+    preview_url = ImageURLField("v1:image-preview", needs="preview")
+    thumbnail_url = ImageURLField("v1:image-thumbnail", needs="thumbnail")
+    acquired_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    cloud_cover = serializers.FloatField(read_only=True, allow_null=True)
+    provenance = serializers.JSONField(read_only=True)
+    checksum = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    tags = ImageTagSerializer(source="image_tags", many=True, read_only=True)
+
+
+class ImageUpdateSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=255, required=False)
+    acquired_at = serializers.DateTimeField(required=False, allow_null=True)
+    cloud_cover = serializers.FloatField(
+        required=False, allow_null=True, min_value=0, max_value=100
+    )
+
+
+class ImageTagWriteSerializer(StrictSerializer):
+    label_class = serializers.IntegerField()
+    state = serializers.ChoiceField(
+        choices=ImageTag.State.choices, allow_null=True, help_text="null clears the tag"
+    )
+
+
+class ImageFilterSerializer(StrictSerializer):
+    """Query string of the image list, validated like a request body."""
+
+    bbox = serializers.CharField(
+        required=False, help_text="min_lon,min_lat,max_lon,max_lat (EPSG:4326)"
+    )
+    acquired_after = serializers.DateTimeField(required=False)
+    acquired_before = serializers.DateTimeField(required=False)
+    source = serializers.ChoiceField(choices=Image.Source.choices, required=False)  # type: ignore[assignment]
+    status = serializers.ChoiceField(choices=Image.Status.choices, required=False)
+    page = serializers.IntegerField(required=False, min_value=1)
+    page_size = serializers.IntegerField(required=False, min_value=1)
+
+    def validate_bbox(self, value: str) -> tuple[float, float, float, float]:
+        try:
+            numbers = [float(part) for part in value.split(",")]
+        except ValueError:
+            raise serializers.ValidationError(
+                "bbox must be four numbers separated by commas."
+            ) from None
+        if len(numbers) != 4:
+            raise serializers.ValidationError(
+                "bbox must be four numbers: min_lon,min_lat,max_lon,max_lat."
+            )
+        min_lon, min_lat, max_lon, max_lat = numbers
+        if not (-180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90):
+            raise serializers.ValidationError(
+                "bbox must have min < max, longitudes in [-180, 180] and latitudes in [-90, 90]."
+            )
+        return min_lon, min_lat, max_lon, max_lat
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        after, before = attrs.get("acquired_after"), attrs.get("acquired_before")
+        if after and before and before < after:
+            raise serializers.ValidationError(
+                {"acquired_before": ["Must not be before acquired_after."]}
+            )
+        attrs.pop("page", None)
+        attrs.pop("page_size", None)
+        return attrs
