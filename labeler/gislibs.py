@@ -4,6 +4,12 @@ Debian 12's GDAL 3.6 is older than Django 5.2 supports (gis.W001), and loading t
 different libgdal builds into one process (Debian's through ctypes, the wheel's through
 rasterio) invites crashes. Using the wheels' libraries gives one GDAL per process.
 SpatiaLite itself still comes from Debian's ``mod_spatialite``.
+
+That makes two of GEOS, PROJ, SQLite, libtiff... in one process: the wheels' copies
+(renamed by auditwheel, same symbols) and Debian's, which SQLite loads with
+``RTLD_GLOBAL`` together with ``mod_spatialite``. A wheel library loaded *after* that
+binds to Debian's symbols and the process corrupts its heap, at the latest when it
+exits. Loading the wheels first (``load_wheel_libraries``) keeps each copy to itself.
 """
 
 from __future__ import annotations
@@ -42,6 +48,30 @@ def gdal_library_path() -> str | None:
 def geos_library_path() -> str | None:
     """The libgeos_c inside shapely's wheel, or None to let Django search the system."""
     return os.environ.get("GEOS_LIBRARY_PATH") or _bundled("shapely", "libgeos_c-*.so*")
+
+
+# Python packages whose wheels bundle native libraries that Debian's mod_spatialite also
+# pulls in (GEOS, PROJ, SQLite, GDAL's libtiff/libcurl/OpenSSL...).
+WHEELS_WITH_NATIVE_LIBRARIES = (
+    "numpy",
+    "PIL._imaging",
+    "shapely",
+    "pyproj",
+    "rasterio",
+    "psycopg",
+    "lxml.etree",
+)
+
+
+def load_wheel_libraries() -> None:
+    """Import the native-library wheels before SQLite opens mod_spatialite (see above)."""
+    import contextlib
+    import importlib
+
+    for module in WHEELS_WITH_NATIVE_LIBRARIES:
+        # Optional here; the code that needs a missing one says so itself.
+        with contextlib.suppress(ImportError):
+            importlib.import_module(module)
 
 
 def use_pysqlite3() -> None:

@@ -120,6 +120,7 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"].endswith("spatialite"):
     gislibs.use_pysqlite3()
+    gislibs.load_wheel_libraries()
     SPATIALITE_LIBRARY_PATH = env.str("SPATIALITE_LIBRARY_PATH", default="mod_spatialite")
     # A web process and a worker write at once: WAL, immediate transactions and a busy
     # timeout keep "database is locked" away (DESIGN.md §9).

@@ -109,3 +109,37 @@ def test_unknown_storage_scheme_is_refused(tmp_path: Path) -> None:
     )
     assert out.returncode != 0
     assert "STORAGE_URL must be empty (local disk) or s3://bucket/prefix" in out.stderr
+
+
+SPATIALITE_THEN_WHEELS = """
+import django
+django.setup()
+from django.db import connection
+with connection.cursor() as cursor:  # SQLite loads mod_spatialite (and Debian's GEOS, PROJ)
+    cursor.execute("SELECT spatialite_version(), geos_version(), proj_version()")
+    print(cursor.fetchone())
+import PIL.Image, pyproj, rasterio, shapely
+from rasterio.crs import CRS
+print(shapely.buffer(shapely.Point(0, 0), 1).area)
+print(pyproj.Transformer.from_crs(4326, 3857, always_xy=True).transform(10, 50))
+print(CRS.from_epsg(32633).to_epsg())
+"""
+
+
+def test_spatialite_and_the_wheels_native_libraries_share_a_process(tmp_path: Path) -> None:
+    # Regression: a wheel's GEOS/PROJ loaded after mod_spatialite bound to Debian's copies
+    # and the process died in free() at exit (`manage.py migrate` in run.sh, exit 134/139).
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL"}}
+    env.update(DJANGO_SETTINGS_MODULE="labeler.settings", DATA_DIR=str(tmp_path))
+    for _ in range(3):
+        out = subprocess.run(
+            [sys.executable, "-c", SPATIALITE_THEN_WHEELS],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert out.returncode == 0, out.stderr[-2000:]
+        lines = out.stdout.strip().splitlines()
+        assert lines[-1] == "32633"
+        assert lines[-3].startswith("3.1")  # the buffer's area, about pi
