@@ -58,6 +58,7 @@ WHEELS_WITH_NATIVE_LIBRARIES = (
     "shapely",
     "pyproj",
     "rasterio",
+    "pyogrio",
     "psycopg",
     "lxml.etree",
 )

@@ -112,3 +112,24 @@ class SourceUnavailable(JobError):
     that is not what the protocol promises). The API answers 502: the fault is upstream."""
 
     code = "source_unavailable"
+
+
+# --- exports and label import (workers/exports/, workers/imports/) ---
+
+
+class UnknownExportFormat(JobError, InvalidInput):
+    """A format name that is not in ``workers.exports.EXPORTERS``."""
+
+    code = "unknown_export_format"
+
+
+class ExportError(JobError):
+    """An export that cannot be written (e.g. a mask export of an image whose file is gone)."""
+
+    code = "export_failed"
+
+
+class ImportRejected(JobError, InvalidInput):
+    """A label file that cannot be imported: not the format it claims, no image matches."""
+
+    code = "invalid_label_import"

@@ -1,0 +1,316 @@
+"""What every exporter works from: a frozen dataset snapshot, and a ZIP writer that hashes.
+
+A ``Snapshot`` is the dataset version's labels as they were when it was built: event, label
+classes with their stable export ids, and one ``ImageRecord`` per image (metadata, split,
+annotations, tags), plus the event's map shapes. It is stored as JSON lines next to the
+version (``snapshot.jsonl``), so a version downloads the same however the labels change
+later, and exporters stream it image by image: memory stays flat however large the event.
+
+An exporter module (``workers/exports/<format>.py``) exposes::
+
+    name: str          # its key in EXPORTERS, e.g. "coco"
+    title: str         # e.g. "COCO instances JSON"
+    def export(snapshot: Snapshot, out: ExportWriter) -> None
+    def readme(snapshot: Snapshot) -> str   # Markdown: the files it wrote and how to load them
+
+The builder (``workers.exports.build``) writes the parts every export shares: README.md
+(general part + the exporter's ``readme``), ``label_schema.json``, the image files when the
+version includes them (at ``image_path(record)``) and ``MANIFEST.sha256``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+SPLITS = ("train", "validation", "test")
+
+
+@dataclass(frozen=True, slots=True)
+class LabelClassInfo:
+    """A label class as exported. ``id`` is the class's export id: 0-based, stable across
+    the event's versions (a class keeps its id forever; new classes get the next ones).
+    YOLO uses it as the class index, COCO as ``category_id`` minus one (COCO ids start at
+    1), masks as the pixel value minus one (0 is background)."""
+
+    id: int
+    pk: int
+    name: str
+    color: str
+    kind: str
+    value: float | None = None
+
+
+@dataclass(slots=True)
+class AnnotationRecord:
+    """One annotation. ``geometry`` is GeoJSON in pixel space (x right, y down, origin at
+    the image's top-left corner); ``geo_geometry`` the same in EPSG:4326 (RFC 7946) for
+    georeferenced images; ``mask`` COCO uncompressed RLE for ``kind == "mask"``."""
+
+    id: int
+    class_id: int
+    kind: str
+    geometry: dict[str, Any]
+    geo_geometry: dict[str, Any] | None = None
+    mask: dict[str, Any] | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
+    source: str = "manual"
+    confidence: float | None = None
+    difficulty: int | None = None
+    review_state: str = "pending"
+    author: str | None = None
+
+
+@dataclass(slots=True)
+class TagRecord:
+    """An image-level classification label: ``state`` is ``positive`` or ``negative``."""
+
+    class_id: int
+    state: str
+
+
+@dataclass(slots=True)
+class ImageRecord:
+    """One image of the version with its labels. ``transform`` is the affine as GDAL's six
+    coefficients order ``[a, b, c, d, e, f]`` (``x = a*col + b*row + c``; rasterio's
+    ``Affine(*transform)``), None when not georeferenced; ``crs`` is ``EPSG:n`` or WKT."""
+
+    id: int
+    name: str
+    split: str
+    width: int
+    height: int
+    band_count: int = 3
+    band_names: list[str] = field(default_factory=list)
+    dtype: str = "uint8"
+    nodata: float | None = None
+    crs: str = ""
+    transform: list[float] | None = None
+    footprint: dict[str, Any] | None = None
+    acquired_at: str | None = None
+    source: str = "upload"
+    checksum: str = ""
+    file: str = ""
+    annotations: list[AnnotationRecord] = field(default_factory=list)
+    tags: list[TagRecord] = field(default_factory=list)
+
+    @property
+    def georeferenced(self) -> bool:
+        return bool(self.crs) and self.transform is not None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ImageRecord:
+        data = dict(data)
+        data["annotations"] = [AnnotationRecord(**a) for a in data.get("annotations", [])]
+        data["tags"] = [TagRecord(**t) for t in data.get("tags", [])]
+        return cls(**data)
+
+
+@dataclass(slots=True)
+class MapShapeRecord:
+    """A shape drawn on the map, GeoJSON in EPSG:4326; ``class_id`` None when unclassed."""
+
+    id: int
+    class_id: int | None
+    geometry: dict[str, Any]
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Snapshot:
+    """A dataset version's frozen content. ``images()`` and ``map_shapes()`` can be iterated
+    more than once; each pass streams from the stored snapshot. ``open_image(record)`` gives
+    a path rasterio opens (local path or ``/vsis3/...``) for exporters that read pixels."""
+
+    event: dict[str, Any]
+    version: int
+    created_at: str
+    classes: list[LabelClassInfo]
+    images: Callable[[], Iterator[ImageRecord]]
+    map_shapes: Callable[[], Iterator[MapShapeRecord]] = lambda: iter(())
+    options: dict[str, Any] = field(default_factory=dict)
+    counts: dict[str, Any] = field(default_factory=dict)
+    open_image: Callable[[ImageRecord], str] | None = None
+
+    def class_by_id(self) -> dict[int, LabelClassInfo]:
+        return {c.id: c for c in self.classes}
+
+    @classmethod
+    def from_records(
+        cls,
+        *,
+        event: dict[str, Any],
+        classes: list[LabelClassInfo],
+        images: list[ImageRecord],
+        map_shapes: list[MapShapeRecord] | None = None,
+        version: int = 1,
+        created_at: str = "2026-01-01T00:00:00Z",
+        options: dict[str, Any] | None = None,
+        open_image: Callable[[ImageRecord], str] | None = None,
+    ) -> Snapshot:
+        """A snapshot held in memory (tests, small tools)."""
+        shapes = list(map_shapes or [])
+        return cls(
+            event=event,
+            version=version,
+            created_at=created_at,
+            classes=classes,
+            images=lambda: iter(images),
+            map_shapes=lambda: iter(shapes),
+            options=dict(options or {}),
+            open_image=open_image,
+        )
+
+
+# --- The stored form: JSON lines -------------------------------------------------------
+# line 1: {"header": {event, version, created_at, classes, options, counts}}
+# then one {"image": {...}} per image, then one {"map_shape": {...}} per shape.
+
+
+def write_snapshot(
+    path: Path,
+    *,
+    header: dict[str, Any],
+    images: Iterable[ImageRecord],
+    map_shapes: Iterable[MapShapeRecord],
+) -> None:
+    with open(path, "wb") as f:
+        f.write(orjson.dumps({"header": header}) + b"\n")
+        for image in images:
+            f.write(orjson.dumps({"image": asdict(image)}) + b"\n")
+        for shape in map_shapes:
+            f.write(orjson.dumps({"map_shape": asdict(shape)}) + b"\n")
+
+
+def read_snapshot(
+    path: Path, *, open_image: Callable[[ImageRecord], str] | None = None
+) -> Snapshot:
+    with open(path, "rb") as f:
+        header = orjson.loads(f.readline())["header"]
+
+    def lines(key: str) -> Iterator[dict[str, Any]]:
+        with open(path, "rb") as f:
+            f.readline()
+            for line in f:
+                item = orjson.loads(line)
+                if key in item:
+                    yield item[key]
+
+    return Snapshot(
+        event=header["event"],
+        version=header["version"],
+        created_at=header["created_at"],
+        classes=[LabelClassInfo(**c) for c in header["classes"]],
+        images=lambda: (ImageRecord.from_dict(d) for d in lines("image")),
+        map_shapes=lambda: (MapShapeRecord(**d) for d in lines("map_shape")),
+        options=header.get("options", {}),
+        counts=header.get("counts", {}),
+        open_image=open_image,
+    )
+
+
+# --- Names inside the ZIP --------------------------------------------------------------
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def image_stem(record: ImageRecord) -> str:
+    """A file-name stem unique in the version and safe on every OS: ``<id>_<name stem>``."""
+    stem = Path(record.name).stem or "image"
+    return f"{record.id}_{_UNSAFE.sub('_', stem)[:80]}"
+
+
+def image_path(record: ImageRecord) -> str:
+    """Where the version's ZIP holds the image file, when it includes images: the
+    Cloud-Optimized GeoTIFF labeler keeps (all bands, CRS and transform)."""
+    return f"images/{record.split}/{image_stem(record)}.tif"
+
+
+# --- The writer --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FileEntry:
+    path: str
+    sha256: str
+    size: int
+
+
+class _HashingWriter:
+    """A ZIP member open for writing that hashes and counts what goes through it."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.sha256.update(data)
+        self.size += len(data)
+        return self._raw.write(data)
+
+
+class ExportWriter:
+    """Writes files into a ZIP as they are produced, recording each file's sha256 and size
+    for the manifest. Members are written in streaming mode (ZIP64), never held whole in
+    memory by the writer itself."""
+
+    def __init__(self, target: Path | IO[bytes]) -> None:
+        self._zip = zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
+        self.files: list[FileEntry] = []
+        self._names: set[str] = set()
+
+    def _check(self, name: str) -> None:
+        if name.startswith("/") or ".." in name.split("/") or not name:
+            raise ValueError(f"unsafe path in export: {name!r}")
+        if name in self._names:
+            raise ValueError(f"file written twice in export: {name!r}")
+        self._names.add(name)
+
+    @contextmanager
+    def open(self, name: str, *, compress: bool = True) -> Iterator[_HashingWriter]:
+        """A file-like object (``write(bytes)``) for the member ``name``."""
+        self._check(name)
+        info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+        info.external_attr = 0o644 << 16
+        with self._zip.open(info, "w", force_zip64=True) as raw:
+            writer = _HashingWriter(raw)
+            yield writer
+        self.files.append(FileEntry(name, writer.sha256.hexdigest(), writer.size))
+
+    def write_bytes(self, name: str, data: bytes, *, compress: bool = True) -> None:
+        with self.open(name, compress=compress) as f:
+            f.write(data)
+
+    def write_text(self, name: str, text: str) -> None:
+        self.write_bytes(name, text.encode("utf-8"))
+
+    def write_json(self, name: str, obj: Any) -> None:
+        self.write_bytes(name, orjson.dumps(obj, option=orjson.OPT_SERIALIZE_NUMPY))
+
+    def write_file(self, name: str, source: Path | str, *, compress: bool = False) -> None:
+        """Copy a file from disk (or anything ``open`` reads) in chunks."""
+        with open(source, "rb") as src, self.open(name, compress=compress) as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)  # type: ignore[misc]
+
+    def has(self, name: str) -> bool:
+        return name in self._names
+
+    def close(self) -> None:
+        self._zip.close()
+
+    def __enter__(self) -> ExportWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
