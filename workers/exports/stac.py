@@ -1,0 +1,273 @@
+"""STAC export: a self-contained STAC catalog of the imagery and its labels.
+
+Written under ``stac/`` in the ZIP, every link relative (catalog type SELF_CONTAINED,
+https://github.com/radiantearth/stac-spec/blob/master/best-practices.md#self-contained-catalogs)::
+
+    stac/catalog.json                     links to every item below
+    stac/images/<stem>/<stem>.json        one imagery item per image (proj, eo)
+    stac/labels/<stem>/<stem>.json        its label item (label extension v1.0.1)
+    stac/labels/<stem>/labels.geojson     the image's labels, EPSG:4326 FeatureCollection
+
+A STAC item needs a geometry, so images without georeference are left out (counted in the
+README). Items are built one image at a time with pystac and written through its
+``to_dict``; only the item paths are kept for the catalog, written last.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+import pystac
+from pyproj import CRS
+from pystac.extensions.eo import Band, EOExtension
+from pystac.extensions.projection import ProjectionExtension
+from shapely.geometry import shape
+
+from workers.exports.base import ExportWriter, ImageRecord, Snapshot, image_path, image_stem
+
+name = "stac"
+title = "STAC catalog (label extension)"
+
+ROOT = "stac"
+LABEL_SCHEMA = "https://stac-extensions.github.io/label/v1.0.1/schema.json"
+#: The label extension's suggested tasks, by annotation kind (image tags: classification).
+TASKS = {
+    "bbox": "detection",
+    "point": "detection",
+    "polyline": "segmentation",
+    "polygon": "segmentation",
+    "mask": "segmentation",
+}
+TASK_ORDER = ("classification", "detection", "segmentation")
+
+
+def _when(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _catalog_id(snapshot: Snapshot) -> str:
+    slug = snapshot.event.get("slug") or f"event-{snapshot.event.get('id', '')}"
+    return f"{slug}-v{snapshot.version}"
+
+
+def _link(rel: str, href: str, *, title: str | None = None) -> pystac.Link:
+    return pystac.Link(rel, href, media_type=pystac.MediaType.JSON, title=title)
+
+
+def _base_item(snapshot: Snapshot, record: ImageRecord, item_id: str) -> pystac.Item:
+    assert record.footprint is not None
+    minx, miny, maxx, maxy = shape(record.footprint).bounds
+    known = record.acquired_at is not None
+    properties: dict[str, Any] = {"title": record.name}
+    if not known:
+        # STAC requires a datetime; the acquisition time is unknown, so the item carries the
+        # dataset version's creation time and says so.
+        properties["description"] = (
+            "Acquisition time unknown: datetime is when the dataset version was built."
+        )
+    item = pystac.Item(
+        id=item_id,
+        geometry=record.footprint,
+        bbox=[minx, miny, maxx, maxy],
+        datetime=_when(record.acquired_at if known else snapshot.created_at),  # type: ignore[arg-type]
+        properties=properties,
+    )
+    item.add_link(_link("root", "../../catalog.json"))
+    item.add_link(_link("parent", "../../catalog.json"))
+    return item
+
+
+def _image_item(snapshot: Snapshot, record: ImageRecord, stem: str) -> pystac.Item:
+    item = _base_item(snapshot, record, stem)
+    proj = ProjectionExtension.ext(item, add_if_missing=True)
+    crs = CRS.from_user_input(record.crs)
+    epsg = crs.to_epsg()
+    proj.apply(
+        code=f"EPSG:{epsg}" if epsg else None,
+        wkt2=None if epsg else crs.to_wkt(),
+        transform=list(record.transform or [])[:6],
+        shape=[record.height, record.width],
+    )
+    if record.band_names:
+        eo = EOExtension.ext(item, add_if_missing=True)
+        eo.apply(bands=[Band.create(name=band) for band in record.band_names])
+    if snapshot.options.get("include_images"):
+        item.add_asset(
+            "image",
+            pystac.Asset(
+                href=f"../../../{image_path(record)}",
+                media_type=pystac.MediaType.COG,
+                roles=["data"],
+                title=record.name,
+            ),
+        )
+    return item
+
+
+def _features(snapshot: Snapshot, record: ImageRecord) -> list[dict[str, Any]]:
+    """The image's labels as GeoJSON features in EPSG:4326: annotations, then positive tags
+    (scene classification) with the image footprint as their geometry."""
+    classes = snapshot.class_by_id()
+    features = []
+    for a in record.annotations:
+        if a.geo_geometry is None:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "id": a.id,
+                "geometry": a.geo_geometry,
+                "properties": {
+                    "class": classes[a.class_id].name,
+                    "class_id": a.class_id,
+                    "kind": a.kind,
+                    "source": a.source,
+                    "confidence": a.confidence,
+                    "review_state": a.review_state,
+                    "attributes": a.attributes,
+                },
+            }
+        )
+    for tag in record.tags:
+        if tag.state == "positive":
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": record.footprint,
+                    "properties": {
+                        "class": classes[tag.class_id].name,
+                        "class_id": tag.class_id,
+                        "kind": "tag",
+                    },
+                }
+            )
+    return features
+
+
+def _label_item(
+    snapshot: Snapshot, record: ImageRecord, stem: str, features: list[dict[str, Any]]
+) -> pystac.Item:
+    item = _base_item(snapshot, record, f"{stem}-labels")
+    kinds = {f["properties"]["kind"] for f in features}
+    tasks = {"classification" if kind == "tag" else TASKS[kind] for kind in kinds}
+    methods = ["manual"]
+    if any(a.source == "predicted" for a in record.annotations):
+        methods.append("automated")
+    counts = Counter(f["properties"]["class"] for f in features)
+    names = [c.name for c in snapshot.classes]
+    # Written by hand: pystac's LabelExtension is deprecated. Fields per label extension
+    # v1.0.1, https://github.com/stac-extensions/label/tree/v1.0.1
+    item.stac_extensions.append(LABEL_SCHEMA)
+    item.properties.update(
+        {
+            "label:description": f"Labels of {record.name} ({snapshot.event.get('name', '')})",
+            "label:type": "vector",
+            "label:properties": ["class"],
+            "label:classes": [{"name": "class", "classes": names}],
+            "label:methods": methods,
+            "label:overviews": [
+                {
+                    "property_key": "class",
+                    "counts": [{"name": n, "count": counts.get(n, 0)} for n in names],
+                }
+            ],
+        }
+    )
+    if tasks:
+        item.properties["label:tasks"] = [task for task in TASK_ORDER if task in tasks]
+    item.add_asset(
+        "labels",
+        pystac.Asset(href="labels.geojson", media_type=pystac.MediaType.GEOJSON, roles=["labels"]),
+    )
+    item.add_link(_link("source", f"../../images/{stem}/{stem}.json", title=record.name))
+    return item
+
+
+def _to_dict(obj: pystac.STACObject) -> dict[str, Any]:
+    return obj.to_dict(include_self_link=False, transform_hrefs=False)
+
+
+def export(snapshot: Snapshot, out: ExportWriter) -> None:
+    """Write the catalog, one imagery and one label item per georeferenced image."""
+    stems: list[tuple[str, str]] = []
+    for record in snapshot.images():
+        if not record.georeferenced or record.footprint is None:
+            continue
+        stem = image_stem(record)
+        features = _features(snapshot, record)
+        out.write_json(
+            f"{ROOT}/images/{stem}/{stem}.json", _to_dict(_image_item(snapshot, record, stem))
+        )
+        out.write_json(
+            f"{ROOT}/labels/{stem}/{stem}.json",
+            _to_dict(_label_item(snapshot, record, stem, features)),
+        )
+        out.write_json(
+            f"{ROOT}/labels/{stem}/labels.geojson",
+            {"type": "FeatureCollection", "features": features},
+        )
+        stems.append((stem, record.name))
+
+    catalog = pystac.Catalog(
+        id=_catalog_id(snapshot),
+        description=(
+            f"{snapshot.event.get('name', 'Event')}: imagery and labels, dataset version "
+            f"{snapshot.version}"
+        ),
+        title=snapshot.event.get("name"),
+        catalog_type=pystac.CatalogType.SELF_CONTAINED,
+    )
+    catalog.add_link(_link("root", "./catalog.json"))
+    for stem, image_name in stems:
+        catalog.add_link(_link("item", f"./images/{stem}/{stem}.json", title=image_name))
+        catalog.add_link(
+            _link("item", f"./labels/{stem}/{stem}.json", title=f"{image_name} labels")
+        )
+    out.write_json(f"{ROOT}/catalog.json", _to_dict(catalog))
+
+
+def readme(snapshot: Snapshot) -> str:
+    """Markdown: the catalog's layout, how to read it, and the images left out."""
+    skipped = sum(1 for r in snapshot.images() if not r.georeferenced or r.footprint is None)
+    images = (
+        "and an `image` asset pointing at the image file in `images/`"
+        if snapshot.options.get("include_images")
+        else "(this version does not include the image files, so there is no image asset)"
+    )
+    text = f"""## STAC catalog
+
+A self-contained [STAC](https://stacspec.org) 1.1 catalog (relative links) under `stac/`:
+
+- `stac/catalog.json`: the root; it links every item below.
+- `stac/images/<id>_<name>/<id>_<name>.json`: one item per image, geometry its footprint
+  (EPSG:4326), with the `proj` extension (`proj:code` or `proj:wkt2`, `proj:transform`,
+  `proj:shape` as [height, width]), `eo:bands` from the band names {images}.
+- `stac/labels/<id>_<name>/<id>_<name>.json`: the image's label item (label extension
+  v1.0.1): `label:type` vector, `label:properties` ["class"], `label:classes` (every class
+  of the event), `label:tasks`, `label:methods` ("automated" when some labels are model
+  predictions), `label:overviews` (features per class), a `source` link to the image item
+  and the asset `labels`.
+- `stac/labels/<id>_<name>/labels.geojson`: the labels as a GeoJSON FeatureCollection in
+  EPSG:4326 (RFC 7946), property `class` the class name; image tags marked positive are
+  features whose geometry is the image footprint (`kind` "tag"); negative tags are left out.
+
+`datetime` is the image's acquisition time; when that is unknown it is the time the
+dataset version was built, and the item's description says so.
+
+Read it with pystac:
+
+```python
+import pystac
+catalog = pystac.Catalog.from_file("stac/catalog.json")
+for item in catalog.get_items():
+    print(item.id, item.properties.get("label:overviews"))
+```
+"""
+    if skipped:
+        text += (
+            f"\n{skipped} image(s) without georeference are not in the catalog: a STAC item "
+            "needs a geometry. Export the version as COCO or YOLO to get their labels.\n"
+        )
+    return text
