@@ -23,6 +23,7 @@ _DOMAIN_STATUS = {
     domain.NotFound: status.HTTP_404_NOT_FOUND,
     domain.Forbidden: status.HTTP_403_FORBIDDEN,
     domain.StaleVersion: status.HTTP_409_CONFLICT,
+    domain.NotReady: status.HTTP_409_CONFLICT,
     domain.InvalidInput: status.HTTP_400_BAD_REQUEST,
     SourceUnavailable: status.HTTP_502_BAD_GATEWAY,  # an imagery service failed, not the client
 }

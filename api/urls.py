@@ -6,6 +6,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 
 from api.views import (
     annotations,
+    datasets,
     events,
     extractions,
     images,
@@ -107,6 +108,21 @@ v1 = [
         "events/<int:event_id>/sentinelhub/search/",
         sentinelhub.SentinelHubSearchView.as_view(),
         name="sentinelhub-search",
+    ),
+    path(
+        "events/<int:event_id>/datasets/",
+        datasets.DatasetVersionListView.as_view(),
+        name="dataset-list",
+    ),
+    path(
+        "datasets/<int:dataset_id>/",
+        datasets.DatasetVersionDetailView.as_view(),
+        name="dataset-detail",
+    ),
+    path(
+        "datasets/<int:dataset_id>/download/",
+        datasets.DatasetDownloadView.as_view(),
+        name="dataset-download",
     ),
     path("sources/gibs/layers/", sources.GibsLayerListView.as_view(), name="gibs-layer-list"),
     path("jobs/", jobs.JobListView.as_view(), name="job-list"),

@@ -51,6 +51,12 @@ class StaleVersion(DomainError):
         self.current = current
 
 
+class NotReady(DomainError):
+    """Something asked for before the job that makes it has finished (or after it failed)."""
+
+    code = "not_ready"
+
+
 class MissingCredentials(InvalidInput):
     """An action needs the team's saved service credentials and there are none."""
 

@@ -17,6 +17,7 @@ from events.errors import InvalidInput, NotFound
 from events.models import (
     Annotation,
     AnnotationChange,
+    DatasetVersion,
     Event,
     Image,
     LabelClass,
@@ -170,3 +171,14 @@ def map_shape_get(*, user: AnyUser, map_shape_id: Any) -> MapShape:
         "event", "label_class"
     )
     return _get(shapes, map_shape_id, "Map shape")
+
+
+def dataset_version_list(*, event: Event) -> QuerySet[DatasetVersion]:
+    return DatasetVersion.objects.filter(event=event).select_related("created_by")
+
+
+def dataset_version_get(*, user: AnyUser, dataset_id: Any) -> DatasetVersion:
+    versions = DatasetVersion.objects.filter(event__team_id__in=_team_ids(user)).select_related(
+        "event", "created_by"
+    )
+    return _get(versions, dataset_id, "Dataset version")

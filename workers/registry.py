@@ -26,6 +26,7 @@ Progress = Callable[[float, str], None]
 JobFunction = Callable[..., dict[str, Any]]
 
 JOB_KINDS: dict[str, str] = {
+    "build_dataset": "workers.exports.build.build_dataset",
     "event_summary": "workers.summaries.event_summary",
     "extract": "workers.extractions.extract",
     "ingest_upload": "workers.sources.upload.ingest_upload",

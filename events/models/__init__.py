@@ -1,7 +1,9 @@
-"""The domain model (DESIGN.md §4): teams, events, images, annotations, map shapes."""
+"""The domain model (DESIGN.md §4): teams, events, images, annotations, map shapes,
+dataset versions."""
 
 from events.models.annotations import Annotation, AnnotationChange
 from events.models.credentials import SentinelHubCredential
+from events.models.datasets import DatasetVersion
 from events.models.events import Event, LabelClass
 from events.models.images import Image, ImageTag
 from events.models.map_shapes import MapShape
@@ -10,6 +12,7 @@ from events.models.teams import Membership, Role, Team
 __all__ = [
     "Annotation",
     "AnnotationChange",
+    "DatasetVersion",
     "Event",
     "Image",
     "ImageTag",

@@ -131,6 +131,18 @@ def _sentinelhub_team(w: World) -> dict[str, Any]:
     return {"team_id": w.team.pk}
 
 
+def _dataset(w: World) -> dict[str, Any]:
+    """A dataset version of the world's event, really built (classification CSV)."""
+    from workers.exports.build import dataset_start
+    from workers.services import job_run
+
+    version, job = dataset_start(
+        user=w.users[Role.REVIEWER], event=w.event, formats=["classification_csv"]
+    )
+    job_run(job_id=job.pk)
+    return {"dataset_id": version.pk}
+
+
 def _raster_image(w: World) -> dict[str, Any]:
     """The world's image with a real COG (a EuroSAT 13-band patch), preview and thumbnail."""
     from tests.rasters import attach_raster
@@ -264,6 +276,14 @@ RULES: dict[tuple[str, str], Rule] = {
     ("job-list", "get"): Rule(ANYONE),
     ("job-detail", "get"): Rule(Role.VIEWER, lambda w: {"job_id": w.job.pk}),
     ("event-summary", "post"): Rule(Role.VIEWER, _event, ok=202),
+    ("dataset-list", "get"): Rule(Role.VIEWER, _event),
+    ("dataset-list", "post"): Rule(
+        Role.REVIEWER, _event, lambda w: {"formats": ["classification_csv"]}, ok=202
+    ),
+    ("dataset-detail", "get"): Rule(Role.VIEWER, _dataset),
+    ("dataset-download", "get"): Rule(
+        Role.VIEWER, _dataset, lambda w: {"format": "classification_csv"}
+    ),
     ("event-uploads", "post"): Rule(
         Role.MANAGER,
         _event,

@@ -1,0 +1,290 @@
+"""Dataset versions: start one (in the request), build it (the ``build_dataset`` job).
+
+``dataset_start`` checks formats, filters, split and options, numbers the new version and
+queues its job. ``build_dataset`` freezes the labels into the version's snapshot
+(workers/exports/snapshot.py), then writes one ZIP per format: the exporter's files, the
+image files when asked, README.md, label_schema.json and MANIFEST.sha256; every file's
+sha256 goes into the version's manifest. A version that fails keeps its error and no files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+from django.contrib.auth.models import User
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from events.errors import InvalidInput
+from events.models import DatasetVersion, Event
+from events.rules import Action, require
+from workers.exports import EXPORTERS, exporter
+from workers.exports.base import ExportWriter, Snapshot, image_path, read_snapshot
+from workers.exports.snapshot import dataset_filters, freeze
+from workers.exports.splits import split_settings
+from workers.models import Job
+from workers.registry import Progress
+from workers.services import job_start
+from workers.storage import raster_path
+
+logger = logging.getLogger(__name__)
+
+OPTION_KEYS = ("include_images",)
+
+
+def _formats(formats: Any) -> list[str]:
+    if not isinstance(formats, list) or not formats or not all(isinstance(f, str) for f in formats):
+        raise InvalidInput(
+            "Choose at least one export format.",
+            fields={"formats": [f"A list of: {', '.join(EXPORTERS)}."]},
+        )
+    unknown = [f for f in formats if f not in EXPORTERS]
+    if unknown:
+        raise InvalidInput(
+            f"Unknown export format(s): {', '.join(unknown)}; known: {', '.join(EXPORTERS)}.",
+            fields={"formats": [f"Unknown: {', '.join(unknown)}."]},
+        )
+    return list(dict.fromkeys(formats))
+
+
+def _options(options: Mapping[str, Any] | None) -> dict[str, Any]:
+    options = dict(options or {})
+    unknown = sorted(set(options) - set(OPTION_KEYS))
+    if unknown:
+        raise InvalidInput(
+            f"Unknown option(s): {', '.join(unknown)}; known: {', '.join(OPTION_KEYS)}.",
+            fields={"options": [f"Unknown: {', '.join(unknown)}."]},
+        )
+    include = options.get("include_images", False)
+    if not isinstance(include, bool):
+        raise InvalidInput(
+            "Option include_images must be true or false.", fields={"options": ["include_images"]}
+        )
+    return {"include_images": include}
+
+
+def dataset_start(
+    *,
+    user: User,
+    event: Event,
+    formats: Sequence[str],
+    filters: Mapping[str, Any] | None = None,
+    split: Mapping[str, Any] | None = None,
+    options: Mapping[str, Any] | None = None,
+    name: str = "",
+) -> tuple[DatasetVersion, Job]:
+    """Check a dataset request, number the new version and queue its build (reviewers and
+    above). Raises InvalidInput naming the field for anything it cannot build."""
+    require(user, event.team_id, Action.REVIEW, what="Event")
+    checked_formats = _formats(formats)
+    checked_filters = dataset_filters(event, filters)
+    checked_split = split_settings(split)
+    checked_options = _options(options)
+    with transaction.atomic():
+        # Lock the event so two requests at once do not take the same number.
+        Event.objects.select_for_update().get(pk=event.pk)
+        last = DatasetVersion.objects.filter(event=event).aggregate(n=Max("number"))["n"]
+        version = DatasetVersion.objects.create(
+            event=event,
+            number=(last or 0) + 1,
+            name=name,
+            formats=checked_formats,
+            filters=checked_filters,
+            split=checked_split.as_dict(),
+            options=checked_options,
+            created_by=user,
+        )
+        job = job_start(
+            kind="build_dataset",
+            owner=user,
+            params={"dataset": version.pk},
+            event=event,
+        )
+        version.job_id = job.pk
+        version.save(update_fields=["job_id"])
+    return version, job
+
+
+def _storage_dir(version: DatasetVersion) -> str:
+    return f"datasets/{version.event_id}/{version.pk}"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _save(local: Path, name: str) -> str:
+    if default_storage.exists(name):  # a retried build replaces its own partial file
+        default_storage.delete(name)
+    with open(local, "rb") as f:
+        return default_storage.save(name, File(f, name=Path(name).name))
+
+
+def label_schema(snapshot: Snapshot) -> dict[str, Any]:
+    """The label schema every export carries: classes with their ids and codes."""
+    return {
+        "event": snapshot.event,
+        "version": snapshot.version,
+        "classes": [
+            {
+                "id": c.id,
+                "name": c.name,
+                "kind": c.kind,
+                "color": c.color,
+                "value": c.value,
+                "coco_category_id": c.id + 1,
+                "mask_value": c.id + 1,
+            }
+            for c in snapshot.classes
+        ],
+        "annotation_kinds": ["bbox", "polygon", "polyline", "point", "mask"],
+        "tag_states": ["positive", "negative"],
+        "splits": ["train", "validation", "test"],
+        "geometry": {
+            "pixel": "x right, y down, origin at the top-left corner of the top-left pixel",
+            "geographic": "EPSG:4326 longitude, latitude (RFC 7946)",
+        },
+    }
+
+
+def _general_readme(snapshot: Snapshot, version: DatasetVersion, fmt: str) -> str:
+    counts = snapshot.counts
+
+    def dumped(value: Any) -> str:
+        return orjson.dumps(value).decode()
+
+    lines = [
+        f"# {snapshot.event.get('name', 'Event')} — dataset version {version.number} ({fmt})",
+        "",
+        f"Built by labeler on {snapshot.created_at} from event {snapshot.event.get('id')} "
+        f"({snapshot.event.get('phenomenon', '')}). This version is immutable: later label "
+        "changes make a new version.",
+        "",
+        f"- Filters: `{dumped(version.filters)}`",
+        f"- Split: `{dumped(version.split)}` (reproducible from the seed)",
+        f"- Images per split: `{dumped(counts.get('images', {}))}`",
+        f"- Annotations per split and class: `{dumped(counts.get('annotations', {}))}`",
+        f"- Tags per split and class: `{dumped(counts.get('tags', {}))}`",
+        "- `label_schema.json`: the classes, their stable ids (`id`), COCO category ids and "
+        "mask values.",
+        "- `MANIFEST.sha256`: the sha256 of every other file (`sha256sum -c MANIFEST.sha256`).",
+    ]
+    if snapshot.options.get("include_images"):
+        lines.append(
+            "- `images/<split>/<id>_<name>.tif`: the images as Cloud-Optimized GeoTIFFs "
+            "(all bands, CRS and transform)."
+        )
+    lines.append("")
+    lines.append("| id | class | kind | colour |")
+    lines.append("|---:|---|---|---|")
+    for c in snapshot.classes:
+        lines.append(f"| {c.id} | {c.name} | {c.kind} | {c.color} |")
+    return "\n".join(lines) + "\n\n"
+
+
+def _write_format(
+    snapshot: Snapshot, version: DatasetVersion, fmt: str, target: Path
+) -> list[dict[str, Any]]:
+    module = exporter(fmt)
+    with ExportWriter(target) as out:
+        module.export(snapshot, out)
+        if snapshot.options.get("include_images"):
+            for record in snapshot.images():
+                if record.file and not out.has(image_path(record)):
+                    out.write_file(image_path(record), raster_path(record.file))
+        out.write_text(
+            "README.md", _general_readme(snapshot, version, fmt) + module.readme(snapshot)
+        )
+        out.write_json("label_schema.json", label_schema(snapshot))
+        manifest = "".join(f"{f.sha256}  {f.path}\n" for f in out.files)
+        out.write_text("MANIFEST.sha256", manifest)
+        return [{"path": f.path, "sha256": f.sha256, "size": f.size} for f in out.files]
+
+
+def build_dataset(*, dataset: int, progress: Progress) -> dict[str, Any]:
+    """The ``build_dataset`` job: snapshot, then one ZIP per format, then ``ready``."""
+    version = DatasetVersion.objects.select_related("event__team").get(pk=dataset)
+    if version.status == DatasetVersion.Status.READY:
+        return {"dataset": version.pk, "number": version.number, "already_built": True}
+    event = version.event
+    saved: list[str] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="labeler-dataset-") as tmp:
+            folder = Path(tmp)
+            progress(0.02, "Freezing the labels")
+            created_at = timezone.now().isoformat().replace("+00:00", "Z")
+            header = {
+                "event": {
+                    "id": event.pk,
+                    "name": event.name,
+                    "slug": event.slug,
+                    "phenomenon": event.phenomenon,
+                    "team": event.team.name,
+                },
+                "version": version.number,
+                "created_at": created_at,
+                "options": version.options,
+            }
+            snapshot_file = folder / "snapshot.jsonl"
+            counts = freeze(
+                event=event,
+                filters=version.filters,
+                split=split_settings(version.split),
+                path=snapshot_file,
+                header=header,
+            )
+            snapshot = read_snapshot(snapshot_file)
+            base = _storage_dir(version)
+            files: dict[str, Any] = {}
+            manifest: dict[str, Any] = {}
+            for index, fmt in enumerate(version.formats):
+                progress(0.1 + 0.85 * index / len(version.formats), f"Writing {fmt}")
+                target = folder / f"{fmt}.zip"
+                manifest[fmt] = _write_format(snapshot, version, fmt, target)
+                saved.append(_save(target, f"{base}/{fmt}.zip"))
+                files[fmt] = {
+                    "name": saved[-1],
+                    "size": target.stat().st_size,
+                    "sha256": _sha256(target),
+                }
+                target.unlink()
+            checksum = _sha256(snapshot_file)
+            snapshot_name = _save(snapshot_file, f"{base}/snapshot.jsonl")
+            saved.append(snapshot_name)
+    except Exception as exc:
+        for name in saved:  # nothing half-stored: a failed version keeps no files
+            default_storage.delete(name)
+        DatasetVersion.objects.filter(pk=version.pk).update(
+            status=DatasetVersion.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:4000]
+        )
+        raise
+    DatasetVersion.objects.filter(pk=version.pk).update(
+        status=DatasetVersion.Status.READY,
+        counts=counts,
+        files=files,
+        manifest=manifest,
+        snapshot=snapshot_name,
+        checksum=checksum,
+        built_at=timezone.now(),
+        error="",
+    )
+    progress(1.0, f"Version {version.number} ready")
+    return {
+        "dataset": version.pk,
+        "number": version.number,
+        "counts": counts,
+        "formats": list(files),
+    }
