@@ -29,6 +29,7 @@ JOB_KINDS: dict[str, str] = {
     "build_dataset": "workers.exports.build.build_dataset",
     "event_summary": "workers.summaries.event_summary",
     "extract": "workers.extractions.extract",
+    "import_labels": "workers.imports.import_labels",
     "ingest_upload": "workers.sources.upload.ingest_upload",
 }
 
