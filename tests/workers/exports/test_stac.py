@@ -185,3 +185,22 @@ def test_readme_counts_skipped_images() -> None:
     text = stac.readme(sample_snapshot())
     assert "stac/catalog.json" in text
     assert "2 image(s) without georeference" in text
+
+
+def test_crs_without_epsg_code_is_written_as_wkt2(tmp_path: Path) -> None:
+    """rgb-byte-tenth.tif's CRS is WKT with no EPSG code (../shared/data/README.md)."""
+    import rasterio
+
+    with rasterio.open(DATA / "rasterio" / "rgb-byte-tenth.tif") as src:
+        wkt = src.crs.to_string()
+        assert src.crs.to_epsg() is None
+    snapshot = sample_snapshot()
+    records = list(snapshot.images())
+    records[0].crs = wkt
+    snapshot.images = lambda: iter(records)
+    _export(snapshot, tmp_path)
+    data = json.loads((tmp_path / "stac/images/1_RGB.byte/1_RGB.byte.json").read_text())
+    props = data["properties"]
+    assert props.get("proj:code") is None
+    assert props["proj:wkt2"].startswith(("PROJCRS", "PROJCS"))
+    assert not list(_validator(ITEM_SCHEMA).iter_errors(data))
