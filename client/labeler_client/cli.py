@@ -25,7 +25,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.run(args) or 0)
+        if args.command == "login":
+            _login(args)
+        else:
+            with Labeler(getattr(args, "url", None), getattr(args, "token", None)) as lab:
+                args.run(lab, args)
+        return 0
     except LabelerError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1
@@ -38,26 +43,29 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _login(args: argparse.Namespace) -> None:
-    username = args.username or input("Username: ")
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = getpass.getpass("Password: ")
-    lab = Labeler.login(getattr(args, "url", None), username, password)
-    print(lab.token)
+    try:
+        username = args.username or input("Username: ")
+        if args.password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = getpass.getpass("Password: ")
+    except EOFError:
+        raise LabelerError(None, "no_input", "No username or password given.") from None
+    with Labeler.login(getattr(args, "url", None), username, password) as lab:
+        print(lab.token)
     print(f"Logged in. Use the token with: export {TOKEN_ENV}=<token above>", file=sys.stderr)
 
 
-def _events(args: argparse.Namespace) -> None:
-    events = _client(args).events(team=args.team)
+def _events(lab: Labeler, args: argparse.Namespace) -> None:
+    events = lab.events(team=args.team)
     if args.json:
         _print_json(events)
         return
     _print_table(events, [("id", "ID"), ("slug", "SLUG"), ("team", "TEAM"), ("name", "NAME")])
 
 
-def _datasets(args: argparse.Namespace) -> None:
-    versions = _client(args).datasets(args.event)
+def _datasets(lab: Labeler, args: argparse.Namespace) -> None:
+    versions = lab.datasets(args.event)
     if args.json:
         _print_json(versions)
         return
@@ -83,12 +91,11 @@ def _datasets(args: argparse.Namespace) -> None:
     )
 
 
-def _dataset(args: argparse.Namespace) -> None:
-    _print_json(_client(args).dataset(args.dataset))
+def _dataset(lab: Labeler, args: argparse.Namespace) -> None:
+    _print_json(lab.dataset(args.dataset))
 
 
-def _create(args: argparse.Namespace) -> None:
-    lab = _client(args)
+def _create(lab: Labeler, args: argparse.Namespace) -> None:
     job = lab.create_dataset(
         args.event,
         args.formats,
@@ -103,35 +110,38 @@ def _create(args: argparse.Namespace) -> None:
         f"of event {args.event}.",
         file=sys.stderr,
     )
-    if args.wait:
-        job = lab.wait(job["id"], progress=not args.quiet, timeout=args.timeout)
-        dataset_id = (job.get("result") or {}).get("dataset", dataset_id)
+    if not args.wait:
+        if args.json:
+            _print_json(job)
+        else:
+            print(job["id"])
+        return
+    job = lab.wait(job["id"], progress=not args.quiet, timeout=args.timeout)
+    dataset_id = (job.get("result") or {}).get("dataset", dataset_id)
+    if not isinstance(dataset_id, int):
+        raise LabelerError(None, "bad_response", f"Job {job['id']} names no dataset: {job!r}")
     if args.json:
-        _print_json(lab.dataset(dataset_id) if args.wait else job)
+        _print_json(lab.dataset(dataset_id))
     else:
-        print(dataset_id if args.wait else job["id"])
+        print(dataset_id)
 
 
-def _wait(args: argparse.Namespace) -> None:
-    job = _client(args).wait(args.job, progress=not args.quiet, timeout=args.timeout)
+def _wait(lab: Labeler, args: argparse.Namespace) -> None:
+    job = lab.wait(args.job, progress=not args.quiet, timeout=args.timeout)
     if args.json:
         _print_json(job)
     else:
         print(f"Job {job['id']} succeeded: {job.get('message') or ''}".rstrip(": "))
 
 
-def _download(args: argparse.Namespace) -> None:
-    path = _client(args).download(
+def _download(lab: Labeler, args: argparse.Namespace) -> None:
+    path = lab.download(
         args.dataset, args.format, args.out, unzip=not args.no_unzip, progress=not args.quiet
     )
     print(path)
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-def _client(args: argparse.Namespace) -> Labeler:
-    return Labeler(getattr(args, "url", None), getattr(args, "token", None))
 
 
 def _split(args: argparse.Namespace) -> dict[str, Any] | None:
@@ -205,7 +215,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def command(name: str, run: Callable[[argparse.Namespace], None], text: str) -> Any:
+    def command(name: str, run: Callable[..., None], text: str) -> Any:
         sub = commands.add_parser(name, parents=[connection], help=text, description=text)
         sub.set_defaults(run=run)
         return sub

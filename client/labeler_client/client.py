@@ -81,6 +81,16 @@ class Labeler:
         if self.token:
             self.session.headers["Authorization"] = f"Token {self.token}"
 
+    def close(self) -> None:
+        """Close the HTTP connections kept open for the next request."""
+        self.session.close()
+
+    def __enter__(self) -> Labeler:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def __repr__(self) -> str:
         return f"Labeler({self.api_url!r}, token={'…' if self.token else None})"
 
@@ -88,10 +98,10 @@ class Labeler:
     def login(cls, url: str | None, username: str, password: str, **kwargs: Any) -> Labeler:
         """Exchange a username and password for the user's API token; returns a client
         using it (the token is ``.token``). Raises LabelerError on bad credentials."""
-        anonymous = cls(url, token="", **kwargs)
-        body = anonymous._json(
-            "POST", "auth/token/", json={"username": username, "password": password}
-        )
+        with cls(url, token="", **kwargs) as anonymous:
+            body = anonymous._json(
+                "POST", "auth/token/", json={"username": username, "password": password}
+            )
         token = body.get("token")
         if not isinstance(token, str) or not token:
             raise LabelerError(None, "bad_response", f"The server sent no token: {body!r}")

@@ -33,25 +33,26 @@ def _no_labeler_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def token_of() -> Callable[..., str]:
     """token_of(user) -> the user's API token."""
 
-    def make(user) -> str:  # type: ignore[no-untyped-def]
+    def make(user) -> str:
         return Token.objects.get_or_create(user=user)[0].key
 
     return make
 
 
 @pytest.fixture
-def manager(member):  # type: ignore[no-untyped-def]
+def manager(member):
     return member(Role.MANAGER)
 
 
 @pytest.fixture
-def lab(live_server, manager, token_of) -> Labeler:  # type: ignore[no-untyped-def]
+def lab(live_server, manager, token_of) -> Iterator[Labeler]:
     """A client logged in (by token) as a manager of ``team``."""
-    return Labeler(live_server.url, token=token_of(manager))
+    with Labeler(live_server.url, token=token_of(manager)) as client:
+        yield client
 
 
 @pytest.fixture
-def celery_queue(settings) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def celery_queue(settings) -> Iterator[str]:
     """Jobs started during the test go to a queue of their own that no worker reads (the
     test runs them with ``job_run``); the queue is deleted afterwards."""
     name = unique_queue_name()

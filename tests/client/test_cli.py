@@ -13,7 +13,7 @@ from rest_framework.authtoken.models import Token
 from tests.factories import PASSWORD, EventFactory
 
 
-def test_login_prints_the_token(live_server, manager, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_login_prints_the_token(live_server, manager, monkeypatch, capsys) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
 
     code = main(["--url", live_server.url, "login", "-u", manager.username, "--password-stdin"])
@@ -26,7 +26,7 @@ def test_login_prints_the_token(live_server, manager, monkeypatch, capsys) -> No
 
 def test_login_with_a_wrong_password_fails_with_the_servers_message(
     live_server, manager, monkeypatch, capsys
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("wrong\n"))
 
     code = main(["login", "--url", live_server.url, "-u", manager.username, "--password-stdin"])
@@ -38,7 +38,7 @@ def test_login_with_a_wrong_password_fails_with_the_servers_message(
     assert "HTTP 400, invalid" in err
 
 
-def test_events_table_and_json(live_server, manager, token_of, team, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_events_table_and_json(live_server, manager, token_of, team, monkeypatch, capsys) -> None:
     event = EventFactory(team=team, name="Valencia floods")
     monkeypatch.setenv("LABELER_URL", live_server.url)
     monkeypatch.setenv("LABELER_TOKEN", token_of(manager))
@@ -54,13 +54,13 @@ def test_events_table_and_json(live_server, manager, token_of, team, monkeypatch
 
 def test_options_after_the_command_win_over_none_before(
     live_server, manager, token_of, capsys
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     assert main(["events", "--url", live_server.url, "--token", token_of(manager)]) == 0
     assert main(["--url", live_server.url, "--token", token_of(manager), "events"]) == 0
     capsys.readouterr()
 
 
-def test_a_bad_token_exits_1_with_the_servers_message(live_server, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_token_exits_1_with_the_servers_message(live_server, capsys) -> None:
     code = main(["--url", live_server.url, "--token", "nope", "events"])
 
     out, err = capsys.readouterr()
@@ -69,7 +69,7 @@ def test_a_bad_token_exits_1_with_the_servers_message(live_server, capsys) -> No
     assert err == "labeler-client: error: Invalid token. (HTTP 401, authentication_failed)\n"
 
 
-def test_no_url_exits_1(capsys) -> None:  # type: ignore[no-untyped-def]
+def test_no_url_exits_1(capsys) -> None:
     assert main(["events"]) == 1
     assert "LABELER_URL" in capsys.readouterr().err
 
@@ -84,7 +84,7 @@ def test_no_url_exits_1(capsys) -> None:  # type: ignore[no-untyped-def]
         [],
     ],
 )
-def test_a_bad_command_line_exits_2(argv: list[str], capsys) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_command_line_exits_2(argv: list[str], capsys) -> None:
     with pytest.raises(SystemExit) as caught:
         main(argv)
 

@@ -12,14 +12,14 @@ from tests.factories import PASSWORD, EventFactory, TeamFactory, UserFactory
 # --- logging in -----------------------------------------------------------------------------
 
 
-def test_login_gets_the_users_token(live_server, manager) -> None:  # type: ignore[no-untyped-def]
+def test_login_gets_the_users_token(live_server, manager) -> None:
     lab = Labeler.login(live_server.url, manager.username, PASSWORD)
 
     assert lab.token == Token.objects.get(user=manager).key
     assert lab.events() == []  # and the token works
 
 
-def test_login_with_a_wrong_password_raises_the_servers_error(live_server, manager) -> None:  # type: ignore[no-untyped-def]
+def test_login_with_a_wrong_password_raises_the_servers_error(live_server, manager) -> None:
     with pytest.raises(LabelerError) as caught:
         Labeler.login(live_server.url, manager.username, "not-the-password")
 
@@ -35,7 +35,7 @@ def test_login_with_a_wrong_password_raises_the_servers_error(live_server, manag
 # --- events ---------------------------------------------------------------------------------
 
 
-def test_events_lists_every_page_of_the_users_events(lab, team) -> None:  # type: ignore[no-untyped-def]
+def test_events_lists_every_page_of_the_users_events(lab, team) -> None:
     mine = [EventFactory(team=team) for _ in range(53)]  # the server's pages hold 50
     EventFactory(team=TeamFactory())  # another team's
 
@@ -46,7 +46,7 @@ def test_events_lists_every_page_of_the_users_events(lab, team) -> None:  # type
     assert all({"id", "name", "slug", "team"} <= set(event) for event in events)
 
 
-def test_events_of_one_team(lab, team, manager) -> None:  # type: ignore[no-untyped-def]
+def test_events_of_one_team(lab, team, manager) -> None:
     other = TeamFactory()
     Membership.objects.create(team=other, user=manager, role=Role.VIEWER)
     EventFactory(team=team)
@@ -56,7 +56,7 @@ def test_events_of_one_team(lab, team, manager) -> None:  # type: ignore[no-unty
     assert len(lab.events()) == 2
 
 
-def test_bearer_and_environment_token(live_server, manager, token_of, monkeypatch, team) -> None:  # type: ignore[no-untyped-def]
+def test_bearer_and_environment_token(live_server, manager, token_of, monkeypatch, team) -> None:
     event = EventFactory(team=team)
     monkeypatch.setenv("LABELER_URL", live_server.url + "/api/v1/")
     monkeypatch.setenv("LABELER_TOKEN", token_of(manager))
@@ -71,7 +71,7 @@ def test_bearer_and_environment_token(live_server, manager, token_of, monkeypatc
 # --- what a user may not do, and errors -------------------------------------------------------
 
 
-def test_a_bad_token_is_a_401(live_server, team) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_token_is_a_401(live_server, team) -> None:
     EventFactory(team=team)
 
     with pytest.raises(LabelerError) as caught:
@@ -81,7 +81,7 @@ def test_a_bad_token_is_a_401(live_server, team) -> None:  # type: ignore[no-unt
     assert caught.value.code == "authentication_failed"
 
 
-def test_no_token_is_a_401(live_server) -> None:  # type: ignore[no-untyped-def]
+def test_no_token_is_a_401(live_server) -> None:
     with pytest.raises(LabelerError) as caught:
         Labeler(live_server.url).events()
 
@@ -89,7 +89,7 @@ def test_no_token_is_a_401(live_server) -> None:  # type: ignore[no-untyped-def]
     assert caught.value.code == "not_authenticated"
 
 
-def test_someone_elses_event_is_not_found(live_server, token_of) -> None:  # type: ignore[no-untyped-def]
+def test_someone_elses_event_is_not_found(live_server, token_of) -> None:
     outsider = UserFactory()
     Membership.objects.create(team=TeamFactory(), user=outsider, role=Role.OWNER)
     hidden = EventFactory()
@@ -102,7 +102,7 @@ def test_someone_elses_event_is_not_found(live_server, token_of) -> None:  # typ
     assert "No API route" not in caught.value.detail  # the route exists; the event is hidden
 
 
-def test_an_unknown_route_is_the_servers_404(lab) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_route_is_the_servers_404(lab) -> None:
     with pytest.raises(LabelerError) as caught:
         lab._json("GET", "no-such-route/")
 
@@ -110,7 +110,7 @@ def test_an_unknown_route_is_the_servers_404(lab) -> None:  # type: ignore[no-un
     assert "no-such-route" in caught.value.detail
 
 
-def test_an_unreachable_server_is_a_clear_error(live_server) -> None:  # type: ignore[no-untyped-def]
+def test_an_unreachable_server_is_a_clear_error(live_server) -> None:
     # Port 9 (discard) on 127.0.0.1: nothing listens, the connection is refused at once.
     with pytest.raises(LabelerError) as caught:
         Labeler("http://127.0.0.1:9", token="x").events()
