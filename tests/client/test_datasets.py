@@ -151,6 +151,11 @@ def test_bad_requests_name_the_field(lab, event, celery_queue) -> None:
     with pytest.raises(LabelerError) as caught:
         lab.create_dataset(event.pk, [])
     assert list(caught.value.fields) == ["formats"]
+
+    with pytest.raises(LabelerError) as caught:  # the README's example
+        lab.create_dataset(event.pk, ["coco"], split={"train": 0.9, "validation": 0.2, "test": 0.1})
+    assert caught.value.fields == {"split": ["train + validation + test = 1.2"]}
+    assert "add up to 1" in str(caught.value)
     assert not DatasetVersion.objects.exists()
 
 
