@@ -55,11 +55,14 @@ def bounds(geometry: dict[str, Any]) -> tuple[float, float, float, float]:
     return min(xs), min(ys), max(xs), max(ys)
 
 
+def _shoelace(xs: list[float], ys: list[float]) -> float:
+    """Unsigned area of a closed ring given as its x and y lists."""
+    return abs(sum(map(mul, xs[:-1], ys[1:])) - sum(map(mul, xs[1:], ys[:-1]))) / 2
+
+
 def ring_area(ring: Ring) -> float:
     """Unsigned area of a closed ring by the shoelace formula."""
-    xs = [p[0] for p in ring]
-    ys = [p[1] for p in ring]
-    return abs(sum(map(mul, xs[:-1], ys[1:])) - sum(map(mul, xs[1:], ys[:-1]))) / 2
+    return _shoelace([p[0] for p in ring], [p[1] for p in ring])
 
 
 def polygon_area(geometry: dict[str, Any]) -> float:
@@ -142,7 +145,13 @@ def _flat(ring: Ring) -> list[float]:
     return [v for p in ring[:-1] for v in p[:2]]
 
 
-def _shape(kind: str, geometry: dict[str, Any], mask: Any, image: ImageRecord) -> Any:
+# (segmentation, area, bbox): segmentation is polygons ([[x1, y1, ...], ...]) or an RLE dict.
+Shape = tuple[Any, float, list[Any]]
+
+
+def _shape(
+    kind: str, geometry: dict[str, Any], mask: dict[str, Any] | None, image: ImageRecord
+) -> Shape | None:
     """(segmentation, area, bbox) of one annotation, or None when COCO has no such shape."""
     if kind == "mask" and mask is not None:
         return mask, rle_area(mask), rle_bbox(mask)
@@ -164,8 +173,7 @@ def _shape(kind: str, geometry: dict[str, Any], mask: Any, image: ImageRecord) -
         bbox = [x0, y0, x1 - x0, y1 - y0]
         flat: list[float] = [0.0] * (2 * len(ring) - 2)
         flat[::2], flat[1::2] = xs[:-1], ys[:-1]
-        area = abs(sum(map(mul, xs[:-1], ys[1:])) - sum(map(mul, xs[1:], ys[:-1]))) / 2
-        return [flat], area, bbox
+        return [flat], _shoelace(xs, ys), bbox
     parts = polygons(geometry)
     if not parts:
         return None
@@ -312,7 +320,10 @@ def readme(snapshot: Snapshot) -> str:
   `supercategory` = the event's phenomenon. Image tags are not COCO objects: see the
   classification CSV export.
 - **annotations**: pixel coordinates, origin at the top-left corner of the top-left pixel,
-  x right, y down. `bbox` is `[x, y, width, height]`; `area` is the true area in pixels².
+  x right, y down. `bbox` is `[x, y, width, height]`; `area` is the true area in pixels²:
+  the geometry's area (holes subtracted) for boxes and polygons, the pixel count for masks,
+  so for polygons at fractional coordinates it may differ slightly from the pixel count of
+  pycocotools' rasterization.
   - boxes: `segmentation` is the box as a polygon;
   - polygons: one COCO polygon `[x1, y1, x2, y2, ...]` per part;
   - polygons with holes: COCO polygons cannot express holes, so `segmentation` is the

@@ -70,7 +70,7 @@ def image_xml(image: ImageRecord, class_names: dict[int, str], database: str) ->
         for tag, value in (("xmin", xmin), ("ymin", ymin), ("xmax", xmax), ("ymax", ymax)):
             _sub(box, tag, value)
     ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=False) + b"\n"
+    return (ET.tostring(root, encoding="unicode") + "\n").encode("utf-8")
 
 
 def export(snapshot: Snapshot, out: ExportWriter) -> None:

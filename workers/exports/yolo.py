@@ -47,7 +47,10 @@ def _polygon_lines(cls: int, geometry: dict[str, Any], width: int, height: int) 
         ring = polygon[0][:-1]
         if len(ring) < 3:
             continue
-        coords = " ".join(f"{_clip(x / width):.6f} {_clip(y / height):.6f}" for x, y, *_ in ring)
+        coords = " ".join(
+            f"{min(max(x / width, 0.0), 1.0):.6f} {min(max(y / height, 0.0), 1.0):.6f}"
+            for x, y, *_ in ring
+        )
         lines.append(f"{cls} {coords}")
     return lines
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.exports_data import sample_snapshot
 from workers.exports import voc
-from workers.exports.base import ExportWriter
+from workers.exports.base import AnnotationRecord, ExportWriter, ImageRecord
 
 
 def _export(tmp_path: Path) -> dict[str, bytes]:
@@ -83,10 +83,21 @@ def test_small_image_and_empty_image(tmp_path: Path) -> None:
     assert (empty.findtext("size/width"), empty.findtext("size/height")) == ("32", "16")
 
 
-def test_boxes_are_clipped_and_flag_truncation_at_the_border() -> None:
-    # x from 0 to 99.5 on a 100-pixel-wide image: pixels 1..100 (1-based), touching both sides.
+def test_fractional_edges_and_truncation_at_the_border() -> None:
+    # x from 0 to 99.5 on a 100-pixel-wide image covers pixels 1..100 (1-based): it touches
+    # both sides, so the object may go on beyond the image.
     geometry = {
         "type": "Polygon",
         "coordinates": [[[0, 5.5], [99.5, 5.5], [99.5, 8], [0, 8], [0, 5.5]]],
     }
     assert voc.voc_box(geometry, width=100, height=80) == (1, 6, 100, 8)
+    image = ImageRecord(
+        id=4,
+        name="edge.png",
+        split="train",
+        width=100,
+        height=80,
+        annotations=[AnnotationRecord(id=1, class_id=1, kind="bbox", geometry=geometry)],
+    )
+    root = ET.fromstring(voc.image_xml(image, {1: "cloud street"}, "db"))
+    assert _objects(root) == [("cloud street", 0, 1, (1, 6, 100, 8))]
