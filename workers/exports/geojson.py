@@ -18,7 +18,7 @@ https://datatracker.ietf.org/doc/html/rfc7946
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
@@ -182,22 +182,20 @@ def write_feature_collection(
     """
     count = 0
     with out.open(member) as f:
-        f.write(b'{"type":"FeatureCollection","features":[\n')
-        chunk: list[bytes] = []
-        size = 0
+        # One growing bytearray per flush, handed over whole and then dropped: measured
+        # faster than joining a list of per-feature bytes, whose freed heap the allocator
+        # hands back to the OS and page-faults in again on every batch.
+        buffer = bytearray(b'{"type":"FeatureCollection","features":[\n')
         for feature in features:
-            data = orjson.dumps(feature)
-            chunk.append(data)
-            size += len(data)
-            if size >= _FLUSH_AT:
-                f.write((b"" if not count else b",\n") + b",\n".join(chunk))
-                count += len(chunk)
-                chunk.clear()
-                size = 0
-        if chunk:
-            f.write((b"" if not count else b",\n") + b",\n".join(chunk))
-            count += len(chunk)
-        f.write(b"\n]}\n")
+            if count:
+                buffer += b",\n"
+            buffer += orjson.dumps(feature)
+            count += 1
+            if len(buffer) >= _FLUSH_AT:
+                f.write(cast(bytes, buffer))  # hashlib and zipfile take any bytes-like
+                buffer = bytearray()
+        buffer += b"\n]}\n"
+        f.write(cast(bytes, buffer))
     return count
 
 

@@ -23,7 +23,6 @@ import orjson
 import pyogrio
 import shapely
 from pyogrio import raw
-from shapely.geometry import shape
 
 from workers.exports.base import Snapshot
 from workers.exports.geojson import (
@@ -240,13 +239,14 @@ class _Sink:
         self.geometry_type = geometry_type
         self.promote = promote
         self.layer_options = layer_options or {}
-        self.geometries: list[Any] = []
+        self.geometries: list[bytes] = []
         self.rows: list[dict[str, Any]] = []
         self.count = 0
         self.created = False
 
     def add(self, geometry: Geometry, properties: dict[str, Any]) -> None:
-        self.geometries.append(shape(geometry))
+        # As GeoJSON text, parsed per batch by GEOS: several times faster than shape() each.
+        self.geometries.append(orjson.dumps(geometry))
         self.rows.append(properties)
         if len(self.rows) >= BATCH:
             self.flush()
@@ -261,7 +261,7 @@ class _Sink:
             masks.append(mask)
         raw.write(
             str(self.path),
-            shapely.to_wkb(np.array(self.geometries, dtype=object)),
+            shapely.to_wkb(shapely.from_geojson(np.array(self.geometries, dtype=object))),
             fields,
             self.names,
             field_mask=masks,

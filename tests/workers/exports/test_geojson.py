@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 import zipfile
 from dataclasses import asdict
+from itertools import cycle
 from pathlib import Path
 
 import geopandas
@@ -20,7 +22,14 @@ from shapely.geometry import shape
 from tests.exports_data import sample_snapshot
 from tests.rasters import RGB
 from workers.exports import geojson
-from workers.exports.base import ExportWriter, Snapshot, read_snapshot, write_snapshot
+from workers.exports.base import (
+    AnnotationRecord,
+    ExportWriter,
+    ImageRecord,
+    Snapshot,
+    read_snapshot,
+    write_snapshot,
+)
 
 BOX_PIXELS = [(10, 20), (110, 20), (110, 70), (10, 70)]  # (col, row) corners of annotation 101
 
@@ -177,3 +186,46 @@ def test_empty_version_gives_valid_empty_collections(tmp_path: Path) -> None:
 
     for member in (geojson.ANNOTATIONS, geojson.MAP_SHAPES, geojson.FOOTPRINTS):
         assert _collection(path, member) == {"type": "FeatureCollection", "features": []}
+
+
+def test_100k_annotations_stream_in_well_under_a_second_and_a_half(tmp_path: Path) -> None:
+    # The target. CPU time, not wall time: the test machine is shared.
+    rgb = next(sample_snapshot().images())
+    images = [
+        ImageRecord(
+            id=image_id,
+            name=f"scene_{image_id}.tif",
+            split="train",
+            width=rgb.width,
+            height=rgb.height,
+            crs=rgb.crs,
+            transform=rgb.transform,
+            footprint=rgb.footprint,
+            annotations=[
+                AnnotationRecord(
+                    id=image_id * 100 + n,
+                    class_id=template.class_id,
+                    kind=template.kind,
+                    geometry=template.geometry,
+                    geo_geometry=template.geo_geometry,
+                    attributes={"n": n},
+                )
+                for n, template in zip(range(100), cycle(rgb.annotations[:4]), strict=False)
+            ],
+        )
+        for image_id in range(1, 1001)
+    ]
+    snapshot = Snapshot.from_records(
+        event={"id": 1}, classes=sample_snapshot().classes, images=images
+    )
+
+    started = time.process_time()
+    with ExportWriter(tmp_path / "big.zip") as out:
+        geojson.export(snapshot, out)
+    elapsed = time.process_time() - started
+
+    assert elapsed < 1.5, f"GeoJSON export of 100,000 annotations took {elapsed:.2f} s CPU"
+    with zipfile.ZipFile(tmp_path / "big.zip") as z:
+        data = z.read(geojson.ANNOTATIONS)
+    assert data.startswith(b'{"type":"FeatureCollection","features":[') and data.endswith(b"]}\n")
+    assert data.count(b'{"type":"Feature",') == 100_000
