@@ -26,16 +26,13 @@ from django.utils.dateparse import parse_datetime
 from events.errors import InvalidInput
 from events.models import Annotation, Event, Image, ImageTag, LabelClass, MapShape
 from workers.exports.base import (
-    AnnotationRecord,
-    ImageRecord,
     LabelClassInfo,
     MapShapeRecord,
-    TagRecord,
     write_snapshot,
 )
 from workers.exports.splits import SplitSettings, assign_splits
 
-CHUNK = 2000  # images per query round: bounds memory whatever the event's size
+CHUNK = 1000  # images per query round: bounds memory whatever the event's size
 
 FILTER_KEYS = (
     "label_classes",
@@ -226,33 +223,44 @@ def _tags(event: Event, filters: Mapping[str, Any]) -> QuerySet[ImageTag]:
     return tags
 
 
+def _label_counts(
+    event: Event, filters: Mapping[str, Any], ids: list[int]
+) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, str, int]]]:
+    """(image, class pk, n) annotation counts and (image, class pk, state, n) tag counts of
+    the selected images: two aggregate queries over the event, whatever its size."""
+    selected = set(ids)
+    annotations = [
+        row
+        for row in _annotations(event, filters)
+        .values_list("image_id", "label_class_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        if row[0] in selected
+    ]
+    tags = [
+        row
+        for row in _tags(event, filters)
+        .values_list("image_id", "label_class_id", "state")
+        .annotate(n=Count("id"))
+        .order_by()
+        if row[0] in selected
+    ]
+    return annotations, tags
+
+
 def _strata(
-    event: Event, filters: Mapping[str, Any], ids: list[int], class_id: Mapping[int, int]
+    ids: list[int],
+    annotation_counts: list[tuple[int, int, int]],
+    tag_counts: list[tuple[int, int, str, int]],
+    centres: Mapping[int, tuple[float, float]],
 ) -> dict[int, tuple[str | None, tuple[float, float] | None]]:
-    """{image id: (dominant class name, footprint centre)} for the split."""
+    """{image id: (dominant class, footprint centre)} for the split."""
     votes: dict[int, Counter[int]] = defaultdict(Counter)
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        rows = (
-            _annotations(event, filters)
-            .filter(image_id__in=chunk)
-            .values_list("image_id", "label_class_id")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
-        for image_id, label_class, n in rows:
-            votes[image_id][class_id[label_class]] += n
-        positive = _tags(event, filters).filter(image_id__in=chunk, state="positive")
-        for image_id, label_class in positive.values_list("image_id", "label_class_id"):
-            votes[image_id][class_id[label_class]] += 1
-    centres: dict[int, tuple[float, float]] = {}
-    centred = (
-        Image.objects.filter(pk__in=ids, footprint__isnull=False)
-        .annotate(centre=Centroid("footprint"))
-        .values_list("pk", "centre")
-    )
-    for image_id, centre in centred.iterator(chunk_size=CHUNK):
-        centres[image_id] = (centre.x, centre.y)
+    for image_id, label_class, n in annotation_counts:
+        votes[image_id][label_class] += n
+    for image_id, label_class, state, n in tag_counts:
+        if state == "positive":
+            votes[image_id][label_class] += n
     out: dict[int, tuple[str | None, tuple[float, float] | None]] = {}
     for image_id in ids:
         counter = votes.get(image_id)
@@ -261,10 +269,24 @@ def _strata(
     return out
 
 
+def _centres(event: Event) -> dict[int, tuple[float, float]]:
+    rows = (
+        Image.objects.filter(event=event, footprint__isnull=False)
+        .annotate(centre=Centroid("footprint"))
+        .values_list("pk", "centre")
+    )
+    return {pk: (centre.x, centre.y) for pk, centre in rows}
+
+
 def _loads(value: Any) -> Any:
     if value is None or isinstance(value, (dict, list)):
         return value
     return orjson.loads(value)
+
+
+def _raw(value: str | None) -> orjson.Fragment | None:
+    """JSON text from the database, written into the snapshot as it is (not parsed)."""
+    return None if value is None else orjson.Fragment(value)
 
 
 def _image_records(
@@ -274,99 +296,97 @@ def _image_records(
     splits: Mapping[int, str],
     class_id: Mapping[int, int],
     usernames: Mapping[int, str],
-) -> Iterator[ImageRecord]:
-    image_fields = (
-        "pk",
-        "name",
-        "width",
-        "height",
-        "band_count",
-        "band_names",
-        "dtype",
-        "nodata",
-        "crs",
-        "transform",
-        "footprint_json",
-        "acquired_at",
-        "source",
-        "checksum",
-        "file",
-    )
-    annotation_fields = (
-        "image_id",
-        "pk",
-        "label_class_id",
-        "kind",
-        "geometry_text",
-        "geo_json",
-        "mask_text",
-        "attributes",
-        "source",
-        "confidence",
-        "difficulty",
-        "review_state",
-        "author_id",
-    )
+) -> Iterator[dict[str, Any]]:
+    """The images as stored in the snapshot (``ImageRecord`` fields), chunk by chunk.
+
+    Geometries and masks come out of the database as JSON text and go into the snapshot
+    as such: the freeze parses none of them.
+    """
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        labels: dict[int, list[AnnotationRecord]] = defaultdict(list)
+        # An id range, not a list of 1000 ids: a cheap index range scan; rows of images
+        # in the range that the filters left out are skipped below.
+        selected = set(chunk)
+        within = {"image_id__gte": chunk[0], "image_id__lte": chunk[-1]}
+        labels: dict[int, list[dict[str, Any]]] = defaultdict(list)
         rows = (
             _annotations(event, filters)
-            .filter(image_id__in=chunk)
+            .filter(**within)
             .annotate(
-                # As text: one orjson parse per value instead of the JSON field's json.loads
                 geometry_text=Cast("geometry", TextField()),
                 mask_text=Cast("mask", TextField()),
+                attributes_text=Cast("attributes", TextField()),
                 geo_json=AsGeoJSON("geo_geometry", precision=9),
             )
             .order_by("image_id", "pk")
-            .values_list(*annotation_fields)
-        )
-        for (
-            image_id,
-            pk,
-            label_class,
-            kind,
-            geometry,
-            geo,
-            mask,
-            attributes,
-            source,
-            confidence,
-            difficulty,
-            review,
-            author,
-        ) in rows.iterator(chunk_size=10000):
-            labels[image_id].append(
-                AnnotationRecord(
-                    id=pk,
-                    class_id=class_id[label_class],
-                    kind=kind,
-                    geometry=_loads(geometry),
-                    geo_geometry=_loads(geo),
-                    mask=_loads(mask),
-                    attributes=attributes or {},
-                    source=source,
-                    confidence=confidence,
-                    difficulty=difficulty,
-                    review_state=review,
-                    author=usernames.get(author) if author else None,
-                )
+            .values_list(
+                "image_id",
+                "pk",
+                "label_class_id",
+                "kind",
+                "geometry_text",
+                "geo_json",
+                "mask_text",
+                "attributes_text",
+                "source",
+                "confidence",
+                "difficulty",
+                "review_state",
+                "author_id",
             )
-        tags: dict[int, list[TagRecord]] = defaultdict(list)
+        )
+        # A plain (client-side) fetch: a chunk is bounded, and a server-side cursor makes
+        # PostgreSQL plan for the first rows only, which is far slower for all of them.
+        for row in rows:
+            if row[0] not in selected:
+                continue
+            labels[row[0]].append(
+                {
+                    "id": row[1],
+                    "class_id": class_id[row[2]],
+                    "kind": row[3],
+                    "geometry": _raw(row[4]),
+                    "geo_geometry": _raw(row[5]),
+                    "mask": _raw(row[6]) if row[6] not in (None, "null") else None,
+                    "attributes": _raw(row[7]) if row[7] else {},
+                    "source": row[8],
+                    "confidence": row[9],
+                    "difficulty": row[10],
+                    "review_state": row[11],
+                    "author": usernames.get(row[12]) if row[12] else None,
+                }
+            )
+        tags: dict[int, list[dict[str, Any]]] = defaultdict(list)
         tag_rows = (
             _tags(event, filters)
-            .filter(image_id__in=chunk)
+            .filter(**within)
             .order_by("image_id", "label_class_id")
             .values_list("image_id", "label_class_id", "state")
         )
         for image_id, label_class, state in tag_rows:
-            tags[image_id].append(TagRecord(class_id=class_id[label_class], state=state))
+            if image_id in selected:
+                tags[image_id].append({"class_id": class_id[label_class], "state": state})
         image_rows = (
-            Image.objects.filter(pk__in=chunk)
+            Image.objects.filter(event=event, pk__gte=chunk[0], pk__lte=chunk[-1])
             .annotate(footprint_json=AsGeoJSON("footprint", precision=9))
             .order_by("pk")
-            .values_list(*image_fields)
+            .values_list(
+                "pk",
+                "name",
+                "width",
+                "height",
+                "band_count",
+                "band_names",
+                "dtype",
+                "nodata",
+                "crs",
+                "transform",
+                "footprint_json",
+                "acquired_at",
+                "source",
+                "checksum",
+                "file",
+            )
         )
         for (
             pk,
@@ -385,26 +405,30 @@ def _image_records(
             checksum,
             file,
         ) in image_rows:
-            yield ImageRecord(
-                id=pk,
-                name=name,
-                split=splits[pk],
-                width=width,
-                height=height,
-                band_count=band_count,
-                band_names=list(band_names or []),
-                dtype=dtype,
-                nodata=nodata,
-                crs=crs or "",
-                transform=list(transform)[:6] if transform else None,
-                footprint=_loads(footprint),
-                acquired_at=acquired_at.isoformat().replace("+00:00", "Z") if acquired_at else None,
-                source=source,
-                checksum=checksum,
-                file=file or "",
-                annotations=labels.pop(pk, []),
-                tags=tags.pop(pk, []),
-            )
+            if pk not in selected:
+                continue
+            yield {
+                "id": pk,
+                "name": name,
+                "split": splits[pk],
+                "width": width,
+                "height": height,
+                "band_count": band_count,
+                "band_names": list(band_names or []),
+                "dtype": dtype,
+                "nodata": nodata,
+                "crs": crs or "",
+                "transform": list(transform)[:6] if transform else None,
+                "footprint": _raw(footprint),
+                "acquired_at": (
+                    acquired_at.isoformat().replace("+00:00", "Z") if acquired_at else None
+                ),
+                "source": source,
+                "checksum": checksum,
+                "file": file or "",
+                "annotations": labels.pop(pk, []),
+                "tags": tags.pop(pk, []),
+            }
 
 
 def _map_shapes(
@@ -420,7 +444,7 @@ def _map_shapes(
         .order_by("pk")
         .values_list("pk", "label_class_id", "geo_json", "properties")
     )
-    for pk, label_class, geometry, properties in rows.iterator(chunk_size=CHUNK):
+    for pk, label_class, geometry, properties in rows:
         yield MapShapeRecord(
             id=pk,
             class_id=class_id[label_class] if label_class is not None else None,
@@ -458,41 +482,24 @@ def freeze(
     class_id = {c.pk: c.id for c in classes}
     names = {c.id: c.name for c in classes}
     ids = _selected_image_ids(event, filters)
-    splits = assign_splits(_strata(event, filters, ids, class_id), split)
+    annotation_rows, tag_rows = _label_counts(event, filters, ids)
+    centres = _centres(event) if split.group_cell_km else {}
+    splits = assign_splits(_strata(ids, annotation_rows, tag_rows, centres), split)
     authors = _annotations(event, filters).values("author_id")
     usernames = dict(User.objects.filter(pk__in=authors).values_list("pk", "username"))
 
-    # Counts per split and class, from the database (the header comes before the images).
+    # Counts per split and class (the header, written first, holds them).
+    annotation_counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for image_id, label_class, n in annotation_rows:
+        annotation_counts[splits[image_id]][names[class_id[label_class]]] += n
+    tag_counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for image_id, label_class, state, n in tag_rows:
+        tag_counts[splits[image_id]][f"{names[class_id[label_class]]}:{state}"] += n
     counts: dict[str, Any] = {
         "images": dict(Counter(splits.values())),
-        "annotations": {},
-        "tags": {},
-        "map_shapes": 0,
+        "annotations": {s: dict(c) for s, c in annotation_counts.items()},
+        "tags": {s: dict(c) for s, c in tag_counts.items()},
     }
-    annotation_counts: dict[str, Counter[str]] = defaultdict(Counter)
-    tag_counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        rows = (
-            _annotations(event, filters)
-            .filter(image_id__in=chunk)
-            .values_list("image_id", "label_class_id")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
-        for image_id, label_class, n in rows:
-            annotation_counts[splits[image_id]][names[class_id[label_class]]] += n
-        tag_rows = (
-            _tags(event, filters)
-            .filter(image_id__in=chunk)
-            .values_list("image_id", "label_class_id", "state")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
-        for image_id, label_class, state, n in tag_rows:
-            tag_counts[splits[image_id]][f"{names[class_id[label_class]]}:{state}"] += n
-    counts["annotations"] = {s: dict(c) for s, c in annotation_counts.items()}
-    counts["tags"] = {s: dict(c) for s, c in tag_counts.items()}
     shapes = list(_map_shapes(event, filters, class_id))
     counts["map_shapes"] = len(shapes)
 

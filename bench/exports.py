@@ -1,0 +1,238 @@
+"""Export benchmark: dataset versions of a large event. Prints figures; asserts nothing.
+
+    DATABASE_URL=postgis://postgres@127.0.0.1:5432/labeler .venv/bin/python bench/exports.py
+
+Builds a throwaway test database (``test_<name>``, dropped afterwards) with the shape of the
+issue's peer measurement (Label Studio: 10,000 tasks, 100,000 regions): one event of
+BENCH_IMAGES georeferenced 512 x 512 images with 8 boxes and 2 six-vertex polygons each
+(80,000 boxes, 20,000 polygons), every annotation with its EPSG:4326 twin. Then times:
+  - freezing the labels into the version's snapshot (database -> JSON lines),
+  - each exporter alone on that snapshot (COCO, YOLO, GeoJSON, STAC, ...),
+  - whole ``build_dataset`` jobs (snapshot + ZIPs + storage): COCO; COCO + GeoJSON + STAC,
+  - peak memory (max RSS) of a fresh process running a COCO + GeoJSON build, for the event
+    and for an event twice its size: flat means streaming.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "labeler.settings")
+os.environ.setdefault("DATABASE_URL", "postgis://postgres@127.0.0.1:5432/labeler")
+os.environ.setdefault("DATA_DIR", str(ROOT / "data" / "bench"))
+
+import django  # noqa: E402
+
+django.setup()
+
+IMAGES = int(os.environ.get("BENCH_IMAGES", 10_000))
+BOXES, POLYGONS = 8, 2
+
+
+def child(dataset_id: int) -> None:
+    """Run one build in this fresh process and print its peak RSS (called by ``main``)."""
+    import resource
+
+    from workers.exports.build import build_dataset
+
+    start = time.perf_counter()
+    build_dataset(dataset=dataset_id, progress=lambda *a: None)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{seconds:.3f} {peak:.1f}")
+
+
+def make_event(images: int, user):  # type: ignore[no-untyped-def]
+    import numpy as np
+    from django.contrib.gis.geos import GEOSGeometry, Polygon
+
+    from events.models import Annotation, Image, LabelClass
+    from tests.factories import EventFactory
+
+    event = EventFactory(team=user.memberships.first().team)
+    classes = [
+        LabelClass.objects.create(event=event, name=name, order=i)
+        for i, name in enumerate(["water", "cloud street", "smoke", "dust"])
+    ]
+    rng = np.random.default_rng(7)
+    rows = []
+    for i in range(images):
+        lon, lat = float(rng.uniform(-170, 169)), float(rng.uniform(-80, 79))
+        rows.append(
+            Image(
+                event=event,
+                name=f"tile-{i}.tif",
+                width=512,
+                height=512,
+                crs="EPSG:4326",
+                transform=[1 / 512, 0, lon, 0, -1 / 512, lat + 1],
+                footprint=Polygon.from_bbox((lon, lat, lon + 1, lat + 1)),
+                acquired_at="2024-06-01T10:00:00Z",
+                status="ready",
+            )
+        )
+    created = Image.objects.bulk_create(rows, batch_size=2000)
+    annotations = []
+    for image in created:
+        lon0, lat1 = image.transform[2], image.transform[5]
+
+        def geo(ring: list[list[float]]) -> GEOSGeometry:
+            coords = ",".join(f"{lon0 + x / 512} {lat1 - y / 512}" for x, y in ring)
+            return GEOSGeometry(f"SRID=4326;POLYGON(({coords}))")
+
+        for b in range(BOXES):
+            x, y = float(rng.integers(0, 440)), float(rng.integers(0, 440))
+            w, h = float(rng.integers(8, 70)), float(rng.integers(8, 70))
+            ring = [[x, y], [x + w, y], [x + w, y + h], [x, y + h], [x, y]]
+            annotations.append(
+                Annotation(
+                    image=image,
+                    label_class=classes[b % 4],
+                    kind="bbox",
+                    geometry={"type": "Polygon", "coordinates": [ring]},
+                    geo_geometry=geo(ring),
+                    author=user,
+                )
+            )
+        for p in range(POLYGONS):
+            cx, cy = float(rng.integers(60, 450)), float(rng.integers(60, 450))
+            angles = np.sort(rng.uniform(0, 2 * np.pi, 6))
+            radii = rng.uniform(20, 50, 6)
+            ring = [[cx + r * np.cos(a), cy + r * np.sin(a)] for a, r in zip(angles, radii)]
+            ring = [[round(float(x), 2), round(float(y), 2)] for x, y in ring]
+            ring.append(ring[0])
+            annotations.append(
+                Annotation(
+                    image=image,
+                    label_class=classes[p],
+                    kind="polygon",
+                    geometry={"type": "Polygon", "coordinates": [ring]},
+                    geo_geometry=geo(ring),
+                    author=user,
+                )
+            )
+        if len(annotations) >= 20_000:
+            Annotation.objects.bulk_create(annotations)
+            annotations = []
+    Annotation.objects.bulk_create(annotations)
+    return event
+
+
+def main() -> None:
+    from django.conf import settings
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+
+    settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="labeler-bench-media-")
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    old = setup_databases(verbosity=0, interactive=False)
+    try:
+        from events.models import Annotation, DatasetVersion, Membership, Role
+        from tests.factories import TeamFactory, UserFactory
+        from workers.exports import EXPORTERS, exporter
+        from workers.exports.base import ExportWriter, read_snapshot
+        from workers.exports.build import build_dataset, dataset_start
+        from workers.exports.snapshot import freeze
+        from workers.exports.splits import split_settings
+
+        user = UserFactory()
+        Membership.objects.create(team=TeamFactory(), user=user, role=Role.OWNER)
+        start = time.perf_counter()
+        event = make_event(IMAGES, user)
+        n = Annotation.objects.filter(image__event=event).count()
+        print(
+            f"event: {IMAGES:,} images, {n:,} annotations "
+            f"({IMAGES * BOXES:,} boxes, {IMAGES * POLYGONS:,} six-vertex polygons), "
+            f"{connection.vendor}; built in {time.perf_counter() - start:.0f} s"
+        )
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "snapshot.jsonl"
+            import cProfile
+            import pstats
+
+            profile = cProfile.Profile() if os.environ.get("BENCH_PROFILE") else None
+            if profile:
+                profile.enable()
+            start = time.perf_counter()
+            freeze(
+                event=event,
+                filters={},
+                split=split_settings(None),
+                path=path,
+                header={
+                    "event": {"id": event.pk, "name": event.name},
+                    "version": 0,
+                    "created_at": "2026-01-01T00:00:00Z",
+                    "options": {},
+                },
+            )
+            print(
+                f"{'snapshot (database -> JSON lines)':<44} {time.perf_counter() - start:7.3f} s"
+                f"   {path.stat().st_size / 1e6:6.1f} MB"
+            )
+            if profile:
+                profile.disable()
+                pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
+            snapshot = read_snapshot(path)
+            for fmt in EXPORTERS:
+                target = Path(tmp) / f"{fmt}.zip"
+                start = time.perf_counter()
+                with ExportWriter(target) as out:
+                    exporter(fmt).export(snapshot, out)
+                seconds = time.perf_counter() - start
+                print(
+                    f"{'exporter ' + fmt:<44} {seconds:7.3f} s"
+                    f"   {target.stat().st_size / 1e6:6.1f} MB zip"
+                )
+
+        def job(formats: list[str], target_event=event) -> float:  # type: ignore[no-untyped-def]
+            version, _ = dataset_start(user=user, event=target_event, formats=formats)
+            start = time.perf_counter()
+            build_dataset(dataset=version.pk, progress=lambda *a: None)
+            return time.perf_counter() - start
+
+        for formats in (["coco"], ["coco", "geojson", "stac"]):
+            print(f"{'build_dataset job: ' + ' + '.join(formats):<44} {job(formats):7.3f} s")
+
+        # Peak memory of a fresh process building the version, then for twice the event.
+        env = {**os.environ, "DATABASE_URL": _database_url(connection.settings_dict)}
+        bigger = make_event(IMAGES * 2, user)
+        for label, target_event in (("event", event), ("event x 2", bigger)):
+            version, _ = dataset_start(user=user, event=target_event, formats=["coco", "geojson"])
+            out = subprocess.run(
+                [sys.executable, __file__, "--child", str(version.pk)],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            seconds, peak = out.stdout.split()[-2:]
+            images = DatasetVersion.objects.get(pk=version.pk).counts["images"]
+            print(
+                f"{'fresh process, coco + geojson, ' + label:<44} {float(seconds):7.3f} s"
+                f"   peak RSS {float(peak):6.0f} MB   ({sum(images.values()):,} images)"
+            )
+    finally:
+        teardown_databases(old, verbosity=0)
+
+
+def _database_url(db: dict) -> str:  # type: ignore[type-arg]
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    user = db.get("USER") or "postgres"
+    return f"postgis://{user}@{host}:{port}/{db['NAME']}"
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--child":
+        child(int(sys.argv[2]))
+    else:
+        main()
