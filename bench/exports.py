@@ -38,15 +38,24 @@ BOXES, POLYGONS = 8, 2
 
 def child(dataset_id: int) -> None:
     """Run one build in this fresh process and print its peak RSS (called by ``main``)."""
-    import resource
-
     from workers.exports.build import build_dataset
 
+    def rss() -> float:
+        # VmHWM, not getrusage's ru_maxrss: Linux carries the parent's peak across exec
+        # into ru_maxrss, so a child of a big process would report the parent's size.
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError("no VmHWM in /proc/self/status")
+
+    def progress(fraction: float, message: str = "") -> None:
+        print(f"  {message:<30} peak RSS so far {rss():6.0f} MB", file=sys.stderr)
+
+    print(f"  {'before the build':<30} peak RSS so far {rss():6.0f} MB", file=sys.stderr)
     start = time.perf_counter()
-    build_dataset(dataset=dataset_id, progress=lambda *a: None)
+    build_dataset(dataset=dataset_id, progress=progress)
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{seconds:.3f} {peak:.1f}")
+    print(f"{seconds:.3f} {rss():.1f}")
 
 
 def make_event(images: int, user):  # type: ignore[no-untyped-def]
@@ -83,7 +92,7 @@ def make_event(images: int, user):  # type: ignore[no-untyped-def]
     for image in created:
         lon0, lat1 = image.transform[2], image.transform[5]
 
-        def geo(ring: list[list[float]]) -> GEOSGeometry:
+        def geo(ring: list[list[float]], lon0: float = lon0, lat1: float = lat1) -> GEOSGeometry:
             coords = ",".join(f"{lon0 + x / 512} {lat1 - y / 512}" for x, y in ring)
             return GEOSGeometry(f"SRID=4326;POLYGON(({coords}))")
 
@@ -105,7 +114,9 @@ def make_event(images: int, user):  # type: ignore[no-untyped-def]
             cx, cy = float(rng.integers(60, 450)), float(rng.integers(60, 450))
             angles = np.sort(rng.uniform(0, 2 * np.pi, 6))
             radii = rng.uniform(20, 50, 6)
-            ring = [[cx + r * np.cos(a), cy + r * np.sin(a)] for a, r in zip(angles, radii)]
+            ring = [
+                [cx + r * np.cos(a), cy + r * np.sin(a)] for a, r in zip(angles, radii, strict=True)
+            ]
             ring = [[round(float(x), 2), round(float(y), 2)] for x, y in ring]
             ring.append(ring[0])
             annotations.append(
@@ -215,13 +226,17 @@ def main() -> None:
                 check=True,
             )
             seconds, peak = out.stdout.split()[-2:]
+            print(out.stderr.strip())
             images = DatasetVersion.objects.get(pk=version.pk).counts["images"]
             print(
                 f"{'fresh process, coco + geojson, ' + label:<44} {float(seconds):7.3f} s"
                 f"   peak RSS {float(peak):6.0f} MB   ({sum(images.values()):,} images)"
             )
     finally:
-        teardown_databases(old, verbosity=0)
+        if os.environ.get("BENCH_KEEPDB"):  # to look further at the data afterwards
+            print(f"kept database {connection.settings_dict['NAME']}")
+        else:
+            teardown_databases(old, verbosity=0)
 
 
 def _database_url(db: dict) -> str:  # type: ignore[type-arg]
