@@ -10,6 +10,7 @@ from api.views import (
     events,
     extractions,
     images,
+    imports,
     jobs,
     map_shapes,
     sentinelhub,
@@ -108,6 +109,11 @@ v1 = [
         "events/<int:event_id>/sentinelhub/search/",
         sentinelhub.SentinelHubSearchView.as_view(),
         name="sentinelhub-search",
+    ),
+    path(
+        "events/<int:event_id>/label-imports/",
+        imports.LabelImportView.as_view(),
+        name="label-import",
     ),
     path(
         "events/<int:event_id>/datasets/",

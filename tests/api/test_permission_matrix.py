@@ -276,6 +276,21 @@ RULES: dict[tuple[str, str], Rule] = {
     ("job-list", "get"): Rule(ANYONE),
     ("job-detail", "get"): Rule(Role.VIEWER, lambda w: {"job_id": w.job.pk}),
     ("event-summary", "post"): Rule(Role.VIEWER, _event, ok=202),
+    ("label-import", "post"): Rule(
+        Role.ANNOTATOR,
+        _event,
+        lambda w: {
+            "format": "geojson",
+            "file": SimpleUploadedFile(
+                "labels.geojson",
+                b'{"type": "FeatureCollection", "features": [{"type": "Feature", '
+                b'"properties": {"image_id": %d, "class": "water"}, "geometry": {"type": '
+                b'"Point", "coordinates": [10, 10]}, "id": 1}]}' % w.image.pk,
+            ),
+        },
+        ok=202,
+        format="multipart",
+    ),
     ("dataset-list", "get"): Rule(Role.VIEWER, _event),
     ("dataset-list", "post"): Rule(
         Role.REVIEWER, _event, lambda w: {"formats": ["classification_csv"]}, ok=202
