@@ -10,12 +10,15 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+import tests.api.test_datasets as dataset_tests
 from events.models import Annotation, Role
-from tests.api.test_datasets import build, download, world  # noqa: F401 (world: a fixture)
+from tests.api.test_datasets import build, download
 from workers.models import Job
 from workers.services import job_run
 
 pytestmark = pytest.mark.django_db
+
+world = dataset_tests.world  # the same fixture: an event with real labels
 
 
 def import_file(client, event_id: int, name: str, data: bytes, **fields):  # type: ignore[no-untyped-def]
