@@ -16,6 +16,7 @@ from leaflet.admin import LeafletGeoAdmin
 from events.models import (
     Annotation,
     AnnotationChange,
+    DatasetVersion,
     Event,
     Image,
     ImageTag,
@@ -169,3 +170,20 @@ class MapShapeAdmin(LeafletGeoAdmin):
     autocomplete_fields = ["event", "label_class", "author"]
     list_select_related = ["event", "label_class"]
     readonly_fields = ["created_at", "updated_at"]
+
+
+@admin.register(DatasetVersion)
+class DatasetVersionAdmin(admin.ModelAdmin):
+    """Versions are immutable exports: readable here; built and deleted only by their job."""
+
+    list_display = ["__str__", "name", "status", "formats", "created_by", "created_at"]
+    list_filter = ["status", "event__team"]
+    search_fields = ["=id", "event__name", "name"]
+    list_select_related = ["event", "created_by"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -6,7 +6,17 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import Polygon
 
-from events.models import Annotation, Event, Image, LabelClass, MapShape, Membership, Role, Team
+from events.models import (
+    Annotation,
+    DatasetVersion,
+    Event,
+    Image,
+    LabelClass,
+    MapShape,
+    Membership,
+    Role,
+    Team,
+)
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -123,3 +133,12 @@ class MapShapeFactory(factory.django.DjangoModelFactory):
 
     event = factory.SubFactory(EventFactory)
     geometry = factory.LazyFunction(lambda: Polygon.from_bbox((-80.1, 25.0, -80.0, 25.1)))
+
+
+class DatasetVersionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DatasetVersion
+
+    event = factory.SubFactory(EventFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    formats = factory.LazyFunction(lambda: ["coco"])

@@ -95,6 +95,7 @@ def test_every_domain_model_is_registered() -> None:
         "events.Annotation",
         "events.AnnotationChange",
         "events.MapShape",
+        "events.DatasetVersion",
         "workers.Job",
     }
     assert expected <= labels, expected - labels
