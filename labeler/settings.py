@@ -245,6 +245,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "AnnotationKindEnum": "events.models.Annotation.Kind",
         "LabelClassKindEnum": "events.models.LabelClass.Kind",
+        "JobStatusEnum": "workers.models.Job.Status",
+        "DatasetVersionStatusEnum": "events.models.DatasetVersion.Status",
     },
 }
 
