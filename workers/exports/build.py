@@ -29,6 +29,7 @@ from events.models import DatasetVersion, Event
 from events.rules import Action, require
 from workers.exports import EXPORTERS, exporter
 from workers.exports.base import ExportWriter, Snapshot, image_path, read_snapshot
+from workers.exports.chips import chip_options, chip_readme, chipped, write_chip_image
 from workers.exports.snapshot import dataset_filters, freeze
 from workers.exports.splits import split_settings
 from workers.models import Job
@@ -38,7 +39,7 @@ from workers.storage import raster_path
 
 logger = logging.getLogger(__name__)
 
-OPTION_KEYS = ("include_images",)
+OPTION_KEYS = ("include_images", "chip_size", "chip_overlap", "keep_empty_chips")
 
 
 def _formats(formats: Any) -> list[str]:
@@ -69,7 +70,9 @@ def _options(options: Mapping[str, Any] | None) -> dict[str, Any]:
         raise InvalidInput(
             "Option include_images must be true or false.", fields={"options": ["include_images"]}
         )
-    return {"include_images": include}
+    checked: dict[str, Any] = {"include_images": include}
+    checked.update(chip_options(options))
+    return checked
 
 
 def dataset_start(
@@ -182,7 +185,9 @@ def _general_readme(snapshot: Snapshot, version: DatasetVersion, fmt: str) -> st
         "mask values.",
         "- `MANIFEST.sha256`: the sha256 of every other file (`sha256sum -c MANIFEST.sha256`).",
     ]
-    if snapshot.options.get("include_images"):
+    if snapshot.options.get("chip_size"):
+        lines.append(chip_readme(snapshot.options))
+    elif snapshot.options.get("include_images"):
         lines.append(
             "- `images/<split>/<id>_<name>.tif`: the images as Cloud-Optimized GeoTIFFs "
             "(all bands, CRS and transform)."
@@ -199,12 +204,19 @@ def _write_format(
     snapshot: Snapshot, version: DatasetVersion, fmt: str, target: Path
 ) -> list[dict[str, Any]]:
     module = exporter(fmt)
+    chips = bool(snapshot.options.get("chip_size"))
     with ExportWriter(target) as out:
         module.export(snapshot, out)
         if snapshot.options.get("include_images"):
             for record in snapshot.images():
                 if record.file and not out.has(image_path(record)):
-                    out.write_file(image_path(record), raster_path(record.file))
+                    if chips:  # the chip's window of the stored image, as a GeoTIFF
+                        chip = target.with_name(f"{target.stem}-chip.tif")
+                        write_chip_image(record, chip)
+                        out.write_file(image_path(record), chip)
+                        chip.unlink()
+                    else:
+                        out.write_file(image_path(record), raster_path(record.file))
         out.write_text(
             "README.md", _general_readme(snapshot, version, fmt) + module.readme(snapshot)
         )
@@ -247,6 +259,13 @@ def build_dataset(*, dataset: int, progress: Progress) -> dict[str, Any]:
                 header=header,
             )
             snapshot = read_snapshot(snapshot_file)
+            if version.options.get("chip_size"):
+                snapshot = chipped(
+                    snapshot,
+                    size=version.options["chip_size"],
+                    overlap=version.options.get("chip_overlap", 0),
+                    keep_empty=version.options.get("keep_empty_chips", True),
+                )
             base = _storage_dir(version)
             files: dict[str, Any] = {}
             manifest: dict[str, Any] = {}
