@@ -48,7 +48,6 @@ from affine import Affine
 from rasterio.crs import CRS
 from rasterio.errors import NotGeoreferencedWarning
 from rasterio.windows import Window
-from rasterio.windows import transform as window_transform
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
@@ -322,7 +321,6 @@ def _chips_of(
     for row_off in rows:
         for col_off in cols:
             index += 1
-            window = Window(col_off, row_off, size, size)
             hits: list[int] = []
             if tree is not None:
                 box = shapely.box(col_off, row_off, col_off + size, row_off + size)
@@ -330,7 +328,8 @@ def _chips_of(
             transform: list[float] | None = None
             footprint = None
             if forward is not None:
-                transform = list(window_transform(window, forward))[:6]
+                # rasterio.windows.transform(window, forward), without its deprecated `*`.
+                transform = list(forward @ Affine.translation(col_off, row_off))[:6]
                 outline = box_geometry(0, 0, size, size)
                 footprint = pixel_to_geographic(outline, transform=transform, crs=image.crs)
             annotations: list[AnnotationRecord] = []
@@ -412,6 +411,13 @@ def chipped(
 # --- pixels --------------------------------------------------------------------------------
 
 
+def _quiet_open(path: str) -> Any:
+    # A source without a georeference is fine: its chips have none either.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
+        return rasterio.open(path)
+
+
 def write_chip_image(
     record: ImageRecord, target_path: Path | str, *, source: str | None = None
 ) -> None:
@@ -421,7 +427,7 @@ def write_chip_image(
     from workers.storage import raster_env, raster_path
 
     window = chip_window(record)
-    with raster_env(), rasterio.open(source or raster_path(record.file)) as src:
+    with raster_env(), _quiet_open(source or raster_path(record.file)) as src:
         inside = (
             window.col_off + window.width <= src.width
             and window.row_off + window.height <= src.height
