@@ -29,7 +29,10 @@ class DatasetStartSerializer(StrictSerializer):
         "seed (integer), stratify (default true), group_cell_km (spatial grouping)",
     )
     options = serializers.DictField(
-        required=False, default=dict, help_text="include_images (default false)"
+        required=False,
+        default=dict,
+        help_text="include_images (default false); chip_size (pixels, 32-8192), "
+        "chip_overlap (pixels, default 0), keep_empty_chips (default true)",
     )
 
 
