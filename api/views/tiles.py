@@ -1,9 +1,11 @@
 """Tiles, TileJSON, preview/thumbnail files and pixel band vectors of one image (DESIGN.md §5).
 
-Every route reads the image through ``events.selectors.image_get`` (a viewer may read;
-another team's image is 404). Binary answers carry ``Cache-Control: private`` (they are
-permission-checked) and an ``ETag`` from the file checksum and the normalised parameters; a
-matching ``If-None-Match`` answers 304 before anything is rendered.
+Every route reads the image through ``events.selectors`` (a viewer may read; another team's
+image is 404). Tiles and pixels remember the answer, and who a token or session is, for a
+few seconds per process (``RASTERS`` below, api/authentication.py). Binary answers carry
+``Cache-Control: private`` (they are permission-checked) and an ``ETag`` from the file
+checksum and the normalised parameters; a matching ``If-None-Match`` answers 304 before
+anything is rendered.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.files.storage import default_storage
+from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse, HttpResponseBase
 from django.urls import reverse
 from django.utils.http import parse_etags
@@ -22,6 +25,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from api.authentication import TTLCache, authenticate_cached
 from api.serializers.tiles import (
     PixelBodySerializer,
     PixelQuerySerializer,
@@ -31,7 +35,8 @@ from api.serializers.tiles import (
 )
 from api.views.base import LabelerAPIView
 from events import selectors
-from events.models import Image
+from events.errors import NotFound
+from events.models import Event, Image, Membership, Team
 from workers import tiles
 
 _BINARY = {
@@ -43,13 +48,44 @@ _BINARY = {
 _Z, _X, _Y = 910001, 920002, 930003
 
 
+# (user id, image id) -> the image's StoredRaster, for tiles and pixels: a map view asks for
+# dozens of tiles a second, and each used to load the whole Image row through the permission
+# query. An entry lives LABELER_TILE_AUTH_CACHE_SECONDS (default 5 s) in each web process:
+# losing access to an image, or a new file for it, takes effect within that in every process,
+# and at once in the process that made the change (the signals below). A new checksum never
+# mixes old and new: the ETag and the open datasets are keyed by the checksum.
+RASTERS = TTLCache()
+for _model in (Image, Event, Membership, Team):
+    post_save.connect(RASTERS.clear, sender=_model, dispatch_uid=f"rasters-save-{_model.__name__}")
+    post_delete.connect(
+        RASTERS.clear, sender=_model, dispatch_uid=f"rasters-delete-{_model.__name__}"
+    )
+
+
 class _RasterView(LabelerAPIView):
     def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
         # Images are answered directly; errors are JSON whatever an <img> tag asks for.
         return super().perform_content_negotiation(request, force=True)
 
+    def perform_authentication(self, request: Request) -> None:
+        authenticate_cached(request)
+
     def image(self, image_id: int) -> Image:
         return selectors.image_get(user=self.user, image_id=image_id)
+
+    def raster(self, image_id: int) -> tiles.StoredRaster:
+        """The image's StoredRaster if the user may see it (cached, see RASTERS); 404 if not."""
+        key = (self.user.pk, image_id)
+        info = RASTERS.get(key)
+        if info is None:
+            visible = selectors.image_list_visible(user=self.user).filter(pk=image_id)
+            try:
+                values = visible.values(*tiles.IMAGE_FIELDS).get()
+            except (Image.DoesNotExist, ValueError, TypeError):
+                raise NotFound("Image not found.") from None
+            info = tiles.StoredRaster.from_values(values)
+            RASTERS.put(key, info)
+        return info
 
 
 def _conditional(
@@ -82,11 +118,10 @@ class _TileView(_RasterView):
 
     @extend_schema(parameters=[TileQuerySerializer], responses=_BINARY)
     def get(self, request: Request, image_id: int, z: int, x: int, y: int, fmt: str) -> Any:
-        image = self.image(image_id)
+        info = self.raster(image_id)
         fmt = _tile_format(fmt)
         query = TileQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        info = tiles.StoredRaster.from_image(image)
         if self.space == "mercator" and not info.georeferenced:
             raise tiles.TileNotFound(
                 "This image is not georeferenced: it has no map tiles; use its image-tiles."
@@ -191,8 +226,7 @@ class ThumbnailView(_StoredPNGView):
 
 
 class PixelView(_RasterView):
-    def _answer(self, image: Image, points: list[Any], crs: str) -> Response:
-        info = tiles.StoredRaster.from_image(image)
+    def _answer(self, info: tiles.StoredRaster, points: list[Any], crs: str) -> Response:
         vectors = tiles.band_vectors(info, points, crs=crs)  # type: ignore[arg-type]
         names = list(info.band_names) or [str(i) for i in range(1, info.count + 1)]
         return Response({"bands": names, "crs": crs, "points": vectors})
@@ -206,15 +240,15 @@ class PixelView(_RasterView):
     )
     def get(self, request: Request, image_id: int) -> Response:
         """Band vectors at a few points of the query string."""
-        image = self.image(image_id)
+        info = self.raster(image_id)
         query = PixelQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        return self._answer(image, query.validated_data["points"], query.validated_data["crs"])
+        return self._answer(info, query.validated_data["points"], query.validated_data["crs"])
 
     @extend_schema(request=PixelBodySerializer, responses=PixelResponseSerializer)
     def post(self, request: Request, image_id: int) -> Response:
         """Band vectors at many points (up to LABELER_MAX_PIXEL_POINTS); reads nothing else."""
-        image = self.image(image_id)
+        info = self.raster(image_id)
         body = PixelBodySerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._answer(image, body.validated_data["points"], body.validated_data["crs"])
+        return self._answer(info, body.validated_data["points"], body.validated_data["crs"])
