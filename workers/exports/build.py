@@ -12,7 +12,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
+import threading
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -226,6 +228,21 @@ def _write_format(
         return [{"path": f.path, "sha256": f.sha256, "size": f.size} for f in out.files]
 
 
+def _snapshot(
+    path: Path, version: DatasetVersion, follow: threading.Event | None = None
+) -> Snapshot:
+    """The version's snapshot as its exporters read it (``follow``: see ``read_snapshot``)."""
+    snapshot = read_snapshot(path, follow=follow)
+    if version.options.get("chip_size"):
+        snapshot = chipped(
+            snapshot,
+            size=version.options["chip_size"],
+            overlap=version.options.get("chip_overlap", 0),
+            keep_empty=version.options.get("keep_empty_chips", True),
+        )
+    return snapshot
+
+
 def build_dataset(*, dataset: int, progress: Progress) -> dict[str, Any]:
     """The ``build_dataset`` job: snapshot, then one ZIP per format, then ``ready``."""
     version = DatasetVersion.objects.select_related("event__team").get(pk=dataset)
@@ -251,28 +268,43 @@ def build_dataset(*, dataset: int, progress: Progress) -> dict[str, Any]:
                 "options": version.options,
             }
             snapshot_file = folder / "snapshot.jsonl"
-            counts = freeze(
-                event=event,
-                filters=version.filters,
-                split=split_settings(version.split),
-                path=snapshot_file,
-                header=header,
-            )
-            snapshot = read_snapshot(snapshot_file)
-            if version.options.get("chip_size"):
-                snapshot = chipped(
-                    snapshot,
-                    size=version.options["chip_size"],
-                    overlap=version.options.get("chip_overlap", 0),
-                    keep_empty=version.options.get("keep_empty_chips", True),
+            # The first format is written while the labels are frozen, in a thread that
+            # follows the snapshot file as freeze writes it: the database's work and the
+            # exporter's overlap (the database wait releases the GIL).
+            frozen = threading.Event()
+            first = version.formats[0]
+            with ThreadPoolExecutor(1, thread_name_prefix="export") as pool:
+                early = pool.submit(
+                    lambda: _write_format(
+                        _snapshot(snapshot_file, version, follow=frozen),
+                        version,
+                        first,
+                        folder / f"{first}.zip",
+                    )
                 )
+                try:
+                    counts = freeze(
+                        event=event,
+                        filters=version.filters,
+                        split=split_settings(version.split),
+                        path=snapshot_file,
+                        header=header,
+                    )
+                finally:
+                    frozen.set()
+                early_manifest = early.result()
+            snapshot = _snapshot(snapshot_file, version)
             base = _storage_dir(version)
             files: dict[str, Any] = {}
             manifest: dict[str, Any] = {}
             for index, fmt in enumerate(version.formats):
                 progress(0.1 + 0.85 * index / len(version.formats), f"Writing {fmt}")
                 target = folder / f"{fmt}.zip"
-                manifest[fmt] = _write_format(snapshot, version, fmt, target)
+                manifest[fmt] = (
+                    early_manifest
+                    if fmt == first
+                    else _write_format(snapshot, version, fmt, target)
+                )
                 saved.append(_save(target, f"{base}/{fmt}.zip"))
                 files[fmt] = {
                     "name": saved[-1],

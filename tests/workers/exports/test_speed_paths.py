@@ -1,0 +1,288 @@
+"""The fast paths of dataset builds give what the plain paths give.
+
+- the freeze on PostgreSQL (each image's JSON assembled by the database) writes the same
+  snapshot content as the portable ORM path SpatiaLite uses;
+- a snapshot read while it is being written (``read_snapshot(follow=...)``, the builder
+  exports the first format while it freezes) yields what a read of the finished file does;
+- ``ExportWriter.write_bytes`` (a member written in one go) makes the same members, hashes
+  and a valid ZIP, mixed with streamed members.
+
+No timings here: speed is measured in bench/exports.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import threading
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from django.db import connection
+
+from events.models import Annotation, ImageTag, LabelClass
+from tests.factories import (
+    AnnotationFactory,
+    ImageFactory,
+    LabelClassFactory,
+    MapShapeFactory,
+    PixelImageFactory,
+    UserFactory,
+)
+from workers.exports import snapshot as snapshot_module
+from workers.exports.base import (
+    AnnotationRecord,
+    ExportWriter,
+    ImageRecord,
+    MapShapeRecord,
+    read_snapshot,
+    write_snapshot,
+)
+from workers.exports.snapshot import freeze
+from workers.exports.splits import split_settings
+
+HEADER = {"event": {"id": 1}, "version": 1, "created_at": "2026-01-01T00:00:00Z", "options": {}}
+HOLE = {
+    "type": "Polygon",
+    "coordinates": [
+        [[30, 30], [60, 30], [60, 60], [30, 60], [30, 30]],
+        [[40, 40], [40, 50], [50, 50], [50, 40], [40, 40]],
+    ],
+}
+
+
+def _varied_event(event) -> None:  # type: ignore[no-untyped-def]
+    """Images and labels covering every field the snapshot holds, odd values included."""
+    author = UserFactory(username='ann "o" tator')
+    water = LabelClassFactory(event=event, name="water")
+    smoke = LabelClassFactory(event=event, name="smoke")
+    flooded = LabelClassFactory(event=event, name="flooded", kind=LabelClass.Kind.TAG)
+    geo = ImageFactory(
+        event=event,
+        name='scène "1"\n.tif',
+        acquired_at="2024-06-01T10:00:00.123456Z",
+        nodata=float("nan"),
+        checksum="ab" * 32,
+        file="images/2024/06/a.tif",
+    )
+    long_transform = ImageFactory(
+        event=event,
+        acquired_at="2024-06-02T00:00:00Z",
+        nodata=-9999.5,
+        band_names=[],
+        band_count=1,
+        dtype="float32",
+    )
+    long_transform.transform = [*long_transform.transform, 0.0, 0.0, 1.0]
+    long_transform.save(update_fields=["transform"])
+    plain = PixelImageFactory(event=event, name="plain.png", band_names=["gray"])
+    empty = ImageFactory(event=event)  # no labels at all
+    del empty
+    AnnotationFactory(
+        image=geo,
+        label_class=water,
+        author=author,
+        attributes={"note": "ü", "n": 3, "nested": {"a": [1, 2.5]}},
+        confidence=0.25,
+        difficulty=4,
+        source=Annotation.Source.PREDICTED,
+        review_state=Annotation.ReviewState.ACCEPTED,
+    )
+    AnnotationFactory(image=geo, label_class=smoke, kind="polygon", geometry=HOLE)
+    AnnotationFactory(
+        image=geo,
+        label_class=water,
+        kind="mask",
+        geometry={"type": "Polygon", "coordinates": [[[0, 0], [2, 0], [2, 2], [0, 2], [0, 0]]]},
+        mask={"size": [80, 100], "counts": [0, 2, 78, 2, 7918]},
+    )
+    AnnotationFactory(
+        image=long_transform,
+        label_class=smoke,
+        kind="polyline",
+        geometry={"type": "LineString", "coordinates": [[1.5, 2.25], [30.125, 40]]},
+    )
+    AnnotationFactory(
+        image=long_transform,
+        label_class=water,
+        kind="point",
+        geometry={"type": "Point", "coordinates": [5, 6]},
+    )
+    AnnotationFactory(image=plain, label_class=water, author=author)
+    ImageTag.objects.create(image=geo, label_class=flooded, state="positive")
+    ImageTag.objects.create(image=plain, label_class=flooded, state="negative")
+    MapShapeFactory(event=event, label_class=water, properties={"k": "v"})
+
+
+def _stored(path: Path) -> list[Any]:
+    return [orjson.loads(line) for line in path.read_bytes().splitlines()]
+
+
+def _filter_cases(event) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    classes = {c.name: c.pk for c in LabelClass.objects.filter(event=event)}
+    return [
+        {},
+        {"label_classes": [classes["water"], classes["flooded"]]},
+        {"review_states": ["accepted"], "tag_states": ["negative"]},
+        {"labelled_only": True},
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the PostgreSQL path")
+def test_database_assembled_snapshot_equals_the_orm_one(event, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _varied_event(event)
+    for index, filters in enumerate(_filter_cases(event)):
+        fast, portable = tmp_path / f"fast-{index}.jsonl", tmp_path / f"orm-{index}.jsonl"
+        assert snapshot_module.database_assembles_json()
+        freeze(event=event, filters=filters, split=split_settings(None), path=fast, header=HEADER)
+        with monkeypatch.context() as patch:
+            patch.setattr(snapshot_module, "database_assembles_json", lambda: False)
+            freeze(
+                event=event,
+                filters=filters,
+                split=split_settings(None),
+                path=portable,
+                header=HEADER,
+            )
+        stored, expected = _stored(fast), _stored(portable)
+        assert stored == expected, filters
+        assert len(stored) > 1
+        # and it reads back to the same records
+        assert list(read_snapshot(fast).images()) == list(read_snapshot(portable).images())
+    images = [line["image"] for line in _stored(tmp_path / "fast-0.jsonl") if "image" in line]
+    by_name = {i["name"]: i for i in images}
+    odd = by_name['scène "1"\n.tif']
+    assert odd["nodata"] is None  # NaN is no JSON number
+    assert odd["acquired_at"] == "2024-06-01T10:00:00.123456Z"
+    assert [a["kind"] for a in odd["annotations"]] == ["bbox", "polygon", "mask"]
+    assert odd["annotations"][0]["author"] == 'ann "o" tator'
+    assert odd["tags"] == [{"class_id": 2, "state": "positive"}]
+    assert by_name["plain.png"]["transform"] is None and by_name["plain.png"]["crs"] == ""
+    assert all(i["transform"] is None or len(i["transform"]) == 6 for i in images)
+
+
+def _records(n: int) -> list[ImageRecord]:
+    box = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}
+    return [
+        ImageRecord(
+            id=i,
+            name=f"{i}.tif",
+            split="train",
+            width=10,
+            height=10,
+            annotations=[
+                AnnotationRecord(id=10 * i + k, class_id=0, kind="bbox", geometry=box)
+                for k in range(3)
+            ],
+        )
+        for i in range(1, n + 1)
+    ]
+
+
+def _header() -> dict[str, Any]:
+    return {**HEADER, "classes": [], "counts": {}}
+
+
+def test_a_snapshot_read_while_written_yields_the_whole_snapshot(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "snapshot.jsonl"
+    records = _records(300)
+    shapes = [
+        MapShapeRecord(id=1, class_id=None, geometry={"type": "Point", "coordinates": [1, 2]})
+    ]
+    done = threading.Event()
+
+    def slowly() -> Any:
+        for n, record in enumerate(records):
+            if n % 50 == 0:
+                time.sleep(0.01)  # the reader catches up and waits, also mid-line
+            yield record
+
+    def write() -> None:
+        try:
+            time.sleep(0.02)  # the reader starts before the file exists
+            write_snapshot(path, header=_header(), images=slowly(), map_shapes=shapes)
+        finally:
+            done.set()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    snapshot = read_snapshot(path, follow=done)
+    assert list(snapshot.images()) == records
+    writer.join()
+    assert list(snapshot.map_shapes()) == shapes
+    assert list(snapshot.images()) == list(read_snapshot(path).images())
+
+
+def test_a_failed_writer_ends_the_following_read(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "snapshot.jsonl"
+    done = threading.Event()
+    with open(path, "wb") as f:
+        f.write(orjson.dumps({"header": _header()}) + b"\n")
+        f.write(orjson.dumps({"image": {"id": 1}})[:7])  # cut mid-line, then the writer fails
+    done.set()
+    assert list(read_snapshot(path, follow=done).images()) == []
+    empty = tmp_path / "empty.jsonl"
+    with pytest.raises(ValueError, match="no header"):
+        read_snapshot(empty, follow=done)
+
+
+def test_images_and_map_shapes_passes_skip_the_other_lines(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "snapshot.jsonl"
+    records = _records(3)
+    shape = MapShapeRecord(id=7, class_id=0, geometry={"type": "Point", "coordinates": [1, 2]})
+    write_snapshot(path, header=_header(), images=records, map_shapes=[shape])
+    # A line written by something else than write_snapshot (spaces, key not first) is read.
+    with open(path, "ab") as f:
+        f.write(b'{ "map_shape" : {"id": 8, "class_id": null, "geometry": null}}\n')
+    snapshot = read_snapshot(path)
+    assert list(snapshot.images()) == records
+    assert [s.id for s in snapshot.map_shapes()] == [7, 8]
+
+
+def test_database_json_lines_are_written_as_they_are(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "snapshot.jsonl"
+    record = _records(1)[0]
+    text = orjson.dumps(
+        {**orjson.loads(orjson.dumps(record)), "annotations": [], "tags": []},
+        option=orjson.OPT_INDENT_2,
+    ).replace(b"\n", b" ")
+    write_snapshot(path, header=_header(), images=[text], map_shapes=[])
+    (read,) = read_snapshot(path).images()
+    assert read.id == record.id and read.annotations == []
+
+
+def test_members_written_in_one_go_make_a_valid_zip(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "out.zip"
+    members = {f"a/{i}.json": orjson.dumps({"i": i, "pad": "x" * i}) for i in range(200)}
+    members["empty.txt"] = b""
+    with ExportWriter(target) as out:
+        for n, (name, data) in enumerate(members.items()):
+            if n % 3 == 0:
+                with out.open(name) as f:  # streamed members in between
+                    f.write(data)
+            else:
+                out.write_bytes(name, data, compress=n % 2 == 0)
+        out.write_text("README.md", "é\n")
+        files = list(out.files)
+    assert [f.path for f in files] == [*members, "README.md"]
+    for entry in files:
+        data = members.get(entry.path, "é\n".encode())
+        assert entry.sha256 == hashlib.sha256(data).hexdigest() and entry.size == len(data)
+    with zipfile.ZipFile(io.BytesIO(target.read_bytes())) as zf:
+        assert zf.testzip() is None
+        assert zf.namelist() == [f.path for f in files]
+        assert all(zf.read(name) == data for name, data in members.items())
+        assert {i.compress_type for i in zf.infolist()} == {
+            zipfile.ZIP_DEFLATED,
+            zipfile.ZIP_STORED,
+        }
+        assert all(i.date_time == (1980, 1, 1, 0, 0, 0) for i in zf.infolist())
+    with ExportWriter(tmp_path / "twice.zip") as out:
+        out.write_bytes("x", b"1")
+        with pytest.raises(ValueError, match="twice"):
+            out.write_bytes("x", b"2")
