@@ -17,8 +17,10 @@ https://datatracker.ietf.org/doc/html/rfc7946
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
-from typing import Any, cast
+from typing import IO, Any, cast
 
 import orjson
 
@@ -137,15 +139,29 @@ def unplaced_count(snapshot: Snapshot) -> tuple[int, int]:
     return annotations, images
 
 
-def _annotation_features(snapshot: Snapshot) -> Iterator[dict[str, Any]]:
+def _annotation_features(
+    snapshot: Snapshot, *, footprints: IO[bytes] | None = None
+) -> Iterator[dict[str, Any]]:
+    """The annotation features; with ``footprints``, each image's footprint feature is
+    written there too (``_SEPARATOR``-joined, as ``write_feature_collection`` joins them)."""
     classes = snapshot.class_by_id()
-    for image, annotation in placed_annotations(snapshot):
-        yield {
-            "type": "Feature",
-            "id": annotation.id,
-            "geometry": annotation.geo_geometry,
-            "properties": annotation_properties(image, annotation, classes),
-        }
+    written = False
+    for image in snapshot.images():
+        if footprints is not None and image.footprint is not None:
+            if written:
+                footprints.write(_SEPARATOR)
+            footprints.write(orjson.dumps(_footprint_feature(image)))
+            written = True
+        if not image.georeferenced:
+            continue
+        for annotation in image.annotations:
+            if annotation.geo_geometry is not None:
+                yield {
+                    "type": "Feature",
+                    "id": annotation.id,
+                    "geometry": annotation.geo_geometry,
+                    "properties": annotation_properties(image, annotation, classes),
+                }
 
 
 def _map_shape_features(snapshot: Snapshot) -> Iterator[dict[str, Any]]:
@@ -159,17 +175,24 @@ def _map_shape_features(snapshot: Snapshot) -> Iterator[dict[str, Any]]:
         }
 
 
+def _footprint_feature(image: ImageRecord) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "id": image.id,
+        "geometry": image.footprint,
+        "properties": footprint_properties(image),
+    }
+
+
 def _footprint_features(snapshot: Snapshot) -> Iterator[dict[str, Any]]:
     for image in snapshot.images():
         if image.footprint is not None:
-            yield {
-                "type": "Feature",
-                "id": image.id,
-                "geometry": image.footprint,
-                "properties": footprint_properties(image),
-            }
+            yield _footprint_feature(image)
 
 
+_HEAD = b'{"type":"FeatureCollection","features":[\n'
+_SEPARATOR = b",\n"
+_TAIL = b"\n]}\n"
 _FLUSH_AT = 1 << 20  # bytes gathered before a write to the ZIP member: fewer, larger writes
 
 
@@ -185,24 +208,34 @@ def write_feature_collection(
         # One growing bytearray per flush, handed over whole and then dropped: measured
         # faster than joining a list of per-feature bytes, whose freed heap the allocator
         # hands back to the OS and page-faults in again on every batch.
-        buffer = bytearray(b'{"type":"FeatureCollection","features":[\n')
+        buffer = bytearray(_HEAD)
         for feature in features:
             if count:
-                buffer += b",\n"
+                buffer += _SEPARATOR
             buffer += orjson.dumps(feature)
             count += 1
             if len(buffer) >= _FLUSH_AT:
                 f.write(cast(bytes, buffer))  # hashlib and zipfile take any bytes-like
                 buffer = bytearray()
-        buffer += b"\n]}\n"
+        buffer += _TAIL
         f.write(cast(bytes, buffer))
     return count
 
 
 def export(snapshot: Snapshot, out: ExportWriter) -> None:
-    write_feature_collection(out, ANNOTATIONS, _annotation_features(snapshot))
-    write_feature_collection(out, MAP_SHAPES, _map_shape_features(snapshot))
-    write_feature_collection(out, FOOTPRINTS, _footprint_features(snapshot))
+    # One pass over the images: the footprints are serialised into a spooled temporary
+    # file (memory up to a few MB, disk beyond) while the annotations stream into the ZIP,
+    # then copied in as their own member.
+    with tempfile.SpooledTemporaryFile(max_size=8 << 20) as footprints:
+        write_feature_collection(
+            out, ANNOTATIONS, _annotation_features(snapshot, footprints=footprints)
+        )
+        write_feature_collection(out, MAP_SHAPES, _map_shape_features(snapshot))
+        with out.open(FOOTPRINTS) as f:
+            f.write(_HEAD)
+            footprints.seek(0)
+            shutil.copyfileobj(footprints, f, 1 << 20)  # type: ignore[misc]
+            f.write(_TAIL)
 
 
 # --- README ----------------------------------------------------------------------------------

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from functools import lru_cache
 from typing import Any
 
 import pystac
 from pyproj import CRS
-from pystac.extensions.eo import Band, EOExtension
+from pystac.extensions.eo import EOExtension
 from pystac.extensions.projection import ProjectionExtension
-from shapely.geometry import shape
+from pystac.utils import datetime_to_str
 
 from workers.exports.base import ExportWriter, ImageRecord, Snapshot, image_path, image_stem
 
@@ -56,53 +57,96 @@ def _link(rel: str, href: str, *, title: str | None = None) -> pystac.Link:
     return pystac.Link(rel, href, media_type=pystac.MediaType.JSON, title=title)
 
 
-def _base_item(snapshot: Snapshot, record: ImageRecord, item_id: str) -> pystac.Item:
+# Items are written as the dicts pystac's ``Item.to_dict`` makes (same keys, same order),
+# built directly: constructing pystac objects for 20,000 items took most of the export's
+# time. tests/workers/exports/test_stac.py reads them back with pystac.
+_JSON = str(pystac.MediaType.JSON)
+_STAC_VERSION = pystac.get_stac_version()
+_PROJECTION_SCHEMA = ProjectionExtension.get_schema_uri()
+_EO_SCHEMA = EOExtension.get_schema_uri()
+_ROOT_LINKS = (
+    {"rel": "root", "href": "../../catalog.json", "type": _JSON},
+    {"rel": "parent", "href": "../../catalog.json", "type": _JSON},
+)
+
+
+@lru_cache(maxsize=256)
+def _projection(crs_text: str) -> tuple[str | None, str | None]:
+    """(``proj:code``, ``proj:wkt2``) of a CRS: its EPSG code when it has one, else WKT2."""
+    crs = CRS.from_user_input(crs_text)
+    epsg = crs.to_epsg()
+    return (f"EPSG:{epsg}", None) if epsg else (None, crs.to_wkt())
+
+
+def _bounds(geometry: dict[str, Any]) -> list[float]:
+    """[minx, miny, maxx, maxy] of a GeoJSON geometry's coordinates (as shapely's bounds)."""
+    xs: list[float] = []
+    ys: list[float] = []
+
+    def walk(coordinates: Any) -> None:
+        if coordinates and isinstance(coordinates[0], (int, float)):
+            xs.append(coordinates[0])
+            ys.append(coordinates[1])
+        else:
+            for part in coordinates:
+                walk(part)
+
+    if geometry["type"] == "GeometryCollection":
+        for part in geometry["geometries"]:
+            walk(part["coordinates"])
+    else:
+        walk(geometry["coordinates"])
+    return [float(min(xs)), float(min(ys)), float(max(xs)), float(max(ys))]
+
+
+def _base_item(snapshot: Snapshot, record: ImageRecord, item_id: str) -> dict[str, Any]:
+    """The item's fields but ``properties["datetime"]`` (added last, as pystac does)."""
     assert record.footprint is not None
-    minx, miny, maxx, maxy = shape(record.footprint).bounds
-    known = record.acquired_at is not None
     properties: dict[str, Any] = {"title": record.name}
-    if not known:
+    if record.acquired_at is None:
         # STAC requires a datetime; the acquisition time is unknown, so the item carries the
         # dataset version's creation time and says so.
         properties["description"] = (
             "Acquisition time unknown: datetime is when the dataset version was built."
         )
-    item = pystac.Item(
-        id=item_id,
-        geometry=record.footprint,
-        bbox=[minx, miny, maxx, maxy],
-        datetime=_when(record.acquired_at if known else snapshot.created_at),  # type: ignore[arg-type]
-        properties=properties,
-    )
-    item.add_link(_link("root", "../../catalog.json"))
-    item.add_link(_link("parent", "../../catalog.json"))
-    return item
+    return {
+        "type": "Feature",
+        "stac_version": _STAC_VERSION,
+        "stac_extensions": [],
+        "id": item_id,
+        "geometry": record.footprint,
+        "bbox": _bounds(record.footprint),
+        "properties": properties,
+        "links": list(_ROOT_LINKS),
+        "assets": {},
+    }
 
 
-def _image_item(snapshot: Snapshot, record: ImageRecord, stem: str) -> pystac.Item:
+def _datetime(snapshot: Snapshot, record: ImageRecord) -> str:
+    return datetime_to_str(_when(record.acquired_at or snapshot.created_at))
+
+
+def _image_item(snapshot: Snapshot, record: ImageRecord, stem: str) -> dict[str, Any]:
     item = _base_item(snapshot, record, stem)
-    proj = ProjectionExtension.ext(item, add_if_missing=True)
-    crs = CRS.from_user_input(record.crs)
-    epsg = crs.to_epsg()
-    proj.apply(
-        code=f"EPSG:{epsg}" if epsg else None,
-        wkt2=None if epsg else crs.to_wkt(),
-        transform=list(record.transform or [])[:6],
-        shape=[record.height, record.width],
-    )
+    properties = item["properties"]
+    item["stac_extensions"].append(_PROJECTION_SCHEMA)
+    code, wkt2 = _projection(record.crs)
+    properties["proj:code"] = code  # null with a WKT2 (projection extension v2.0)
+    if wkt2 is not None:
+        properties["proj:wkt2"] = wkt2
+    properties["proj:shape"] = [record.height, record.width]
+    properties["proj:transform"] = list(record.transform or [])[:6]
     if record.band_names:
-        eo = EOExtension.ext(item, add_if_missing=True)
-        eo.apply(bands=[Band.create(name=band) for band in record.band_names])
+        item["stac_extensions"].append(_EO_SCHEMA)
+        properties["eo:bands"] = [{"name": band} for band in record.band_names]
     if snapshot.options.get("include_images"):
-        item.add_asset(
-            "image",
-            pystac.Asset(
-                href=f"../../../{image_path(record)}",
-                media_type=pystac.MediaType.COG,
-                roles=["data"],
-                title=record.name,
-            ),
-        )
+        item["assets"]["image"] = {
+            "href": f"../../../{image_path(record)}",
+            "type": str(pystac.MediaType.COG),
+            "title": record.name,
+            "roles": ["data"],
+        }
+    properties["datetime"] = _datetime(snapshot, record)
     return item
 
 
@@ -148,7 +192,7 @@ def _features(snapshot: Snapshot, record: ImageRecord) -> list[dict[str, Any]]:
 
 def _label_item(
     snapshot: Snapshot, record: ImageRecord, stem: str, features: list[dict[str, Any]]
-) -> pystac.Item:
+) -> dict[str, Any]:
     item = _base_item(snapshot, record, f"{stem}-labels")
     kinds = {f["properties"]["kind"] for f in features}
     tasks = {"classification" if kind == "tag" else TASKS[kind] for kind in kinds}
@@ -157,10 +201,11 @@ def _label_item(
         methods.append("automated")
     counts = Counter(f["properties"]["class"] for f in features)
     names = [c.name for c in snapshot.classes]
-    # Written by hand: pystac's LabelExtension is deprecated. Fields per label extension
-    # v1.0.1, https://github.com/stac-extensions/label/tree/v1.0.1
-    item.stac_extensions.append(LABEL_SCHEMA)
-    item.properties.update(
+    # Fields per label extension v1.0.1, https://github.com/stac-extensions/label/tree/v1.0.1
+    # (pystac's LabelExtension is deprecated).
+    item["stac_extensions"].append(LABEL_SCHEMA)
+    properties = item["properties"]
+    properties.update(
         {
             "label:description": f"Labels of {record.name} ({snapshot.event.get('name', '')})",
             "label:type": "vector",
@@ -176,12 +221,21 @@ def _label_item(
         }
     )
     if tasks:
-        item.properties["label:tasks"] = [task for task in TASK_ORDER if task in tasks]
-    item.add_asset(
-        "labels",
-        pystac.Asset(href="labels.geojson", media_type=pystac.MediaType.GEOJSON, roles=["labels"]),
+        properties["label:tasks"] = [task for task in TASK_ORDER if task in tasks]
+    item["assets"]["labels"] = {
+        "href": "labels.geojson",
+        "type": str(pystac.MediaType.GEOJSON),
+        "roles": ["labels"],
+    }
+    item["links"].append(
+        {
+            "rel": "source",
+            "href": f"../../images/{stem}/{stem}.json",
+            "type": _JSON,
+            "title": record.name,
+        }
     )
-    item.add_link(_link("source", f"../../images/{stem}/{stem}.json", title=record.name))
+    properties["datetime"] = _datetime(snapshot, record)
     return item
 
 
@@ -197,12 +251,9 @@ def export(snapshot: Snapshot, out: ExportWriter) -> None:
             continue
         stem = image_stem(record)
         features = _features(snapshot, record)
+        out.write_json(f"{ROOT}/images/{stem}/{stem}.json", _image_item(snapshot, record, stem))
         out.write_json(
-            f"{ROOT}/images/{stem}/{stem}.json", _to_dict(_image_item(snapshot, record, stem))
-        )
-        out.write_json(
-            f"{ROOT}/labels/{stem}/{stem}.json",
-            _to_dict(_label_item(snapshot, record, stem, features)),
+            f"{ROOT}/labels/{stem}/{stem}.json", _label_item(snapshot, record, stem, features)
         )
         out.write_json(
             f"{ROOT}/labels/{stem}/labels.geojson",
