@@ -123,6 +123,8 @@ def start_gunicorn(port: int) -> subprocess.Popen:  # type: ignore[type-arg]
         [
             str(Path(sys.executable).parent / "gunicorn"),
             "labeler.wsgi",
+            "--config",
+            str(ROOT / "labeler" / "gunicorn.conf.py"),  # the worker warm-up, as in production
             "--workers",
             "2",
             "--bind",

