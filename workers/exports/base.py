@@ -211,6 +211,7 @@ def write_snapshot(
 
 
 _POLL = 0.002  # seconds between looks at a snapshot still being written
+_BUFFER = 1 << 20  # image lines are kilobytes: read the file in large blocks
 
 
 def _lines(path: Path, follow: threading.Event | None) -> Iterator[bytes]:
@@ -218,13 +219,13 @@ def _lines(path: Path, follow: threading.Event | None) -> Iterator[bytes]:
     (and for the file itself) until ``follow`` is set, then read to the end; a last line
     left incomplete by a writer that failed is dropped."""
     if follow is None:
-        with open(path, "rb") as f:
+        with open(path, "rb", buffering=_BUFFER) as f:
             yield from f
         return
     while not path.exists():
         if follow.wait(_POLL) and not path.exists():
             return
-    with open(path, "rb") as f:
+    with open(path, "rb", buffering=_BUFFER) as f:
         partial = b""
         while True:
             finished = follow.is_set()  # before reading: what follows is all there is
@@ -289,8 +290,16 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 def image_stem(record: ImageRecord) -> str:
     """A file-name stem unique in the version and safe on every OS: ``<id>_<name stem>``."""
-    stem = Path(record.name).stem or "image"
-    return f"{record.id}_{_UNSAFE.sub('_', stem)[:80]}"
+    return f"{record.id}_{_UNSAFE.sub('_', _name_stem(record.name))[:80]}"
+
+
+def _name_stem(name: str) -> str:
+    """``Path(name).stem or "image"``, without pathlib for plain file names (pathlib's
+    parsing was a tenth of a COCO export)."""
+    if "/" in name or name in ("", ".", ".."):
+        return Path(name).stem or "image"
+    dot = name.rfind(".")
+    return (name[:dot] if 0 < dot < len(name) - 1 else name) or "image"
 
 
 def image_path(record: ImageRecord) -> str:

@@ -220,7 +220,7 @@ def _write_image(image: ImageRecord, split: _Split, object_ids: set[int]) -> Non
     dumps = orjson.dumps
     split.images.write((b"," if split.image_count else b"") + dumps(_image_entry(image)))
     split.image_count += 1
-    chunks = []
+    entries = []
     for a in image.annotations:
         if a.class_id not in object_ids:
             continue
@@ -229,27 +229,26 @@ def _write_image(image: ImageRecord, split: _Split, object_ids: set[int]) -> Non
             split.skipped[a.kind] += 1
             continue
         segmentation, area, bbox = shape
-        chunks.append(
-            dumps(
-                {
-                    "id": a.id,
-                    "image_id": image.id,
-                    "category_id": a.class_id + 1,
-                    "segmentation": segmentation,
-                    "area": area,
-                    "bbox": bbox,
-                    "iscrowd": 0,
-                    "attributes": a.attributes,
-                    "source": a.source,
-                    "confidence": a.confidence,
-                    "difficulty": a.difficulty,
-                }
-            )
+        entries.append(
+            {
+                "id": a.id,
+                "image_id": image.id,
+                "category_id": a.class_id + 1,
+                "segmentation": segmentation,
+                "area": area,
+                "bbox": bbox,
+                "iscrowd": 0,
+                "attributes": a.attributes,
+                "source": a.source,
+                "confidence": a.confidence,
+                "difficulty": a.difficulty,
+            }
         )
-    if chunks:
+    if entries:
+        # The image's annotations in one orjson call: the array's items, brackets off.
         separator = b"," if split.annotation_count else b""
-        split.annotations.write(separator + b",".join(chunks))
-        split.annotation_count += len(chunks)
+        split.annotations.write(separator + dumps(entries)[1:-1])
+        split.annotation_count += len(entries)
 
 
 def _info(snapshot: Snapshot, split_name: str, split: _Split) -> dict[str, Any]:
