@@ -20,7 +20,9 @@ version includes them (at ``image_path(record)``) and ``MANIFEST.sha256``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import queue
 import re
 import shutil
 import threading
@@ -28,7 +30,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -188,6 +190,9 @@ class Snapshot:
 # then one {"image": {...}} per image, then one {"map_shape": {...}} per shape.
 
 
+_WRITE_BUFFER = 4 << 20
+
+
 def write_snapshot(
     path: Path,
     *,
@@ -198,8 +203,11 @@ def write_snapshot(
     """Images are records or their stored form: dicts of the same fields (where JSON
     values may be ``orjson.Fragment``s of JSON text straight from the database) or the
     whole object as JSON text (bytes, one line, assembled by the database)."""
-    with open(path, "wb") as f:
+    # Few, large writes: each write to the file releases the GIL, and taking it back
+    # waits on the exporters' threads (up to the 5 ms switch interval) while they run.
+    with open(path, "wb", buffering=_WRITE_BUFFER) as f:
         f.write(orjson.dumps({"header": header}) + b"\n")
+        f.flush()  # the header at once: readers following the file start with it
         for image in images:
             if isinstance(image, bytes):
                 f.write(b'{"image":' + image + b"}\n")
@@ -281,6 +289,97 @@ def read_snapshot(
         counts=header.get("counts", {}),
         open_image=open_image,
     )
+
+
+# --- Several exporters, one read ----------------------------------------------------------
+
+_END = object()
+_BATCH = 32  # records handed over at a time: few queue operations, little memory
+
+
+class SharedPasses:
+    """One snapshot read by several exporters at once, each in its own thread.
+
+    The first ``images()`` pass of every reader shares a single read of the snapshot:
+    each record is parsed once and handed to every reader in small batches through a
+    bounded queue (memory stays flat; readers go at the pace of the slowest). Later passes
+    read the snapshot on their own. ``open`` makes the underlying snapshot (it may wait
+    for the header of a snapshot still being written); the first reader calls it.
+    Records are shared between readers: exporters do not modify them.
+
+    Each reader's thread calls ``detach(reader)`` when its exporter is done, so that a
+    reader that stops early or never reads does not hold the others up.
+    """
+
+    def __init__(self, open: Callable[[], Snapshot], readers: int) -> None:
+        self._open = open
+        self._lock = threading.Lock()
+        self._source: Snapshot | None = None
+        self._queues: list[queue.Queue[Any]] = [queue.Queue(maxsize=4) for _ in range(readers)]
+        self._attached = [True] * readers
+        self._started = [False] * readers
+
+    def snapshot(self, reader: int) -> Snapshot:
+        """The snapshot as reader ``reader`` (0, 1, ...) sees it."""
+        with self._lock:
+            if self._source is None:
+                self._source = self._open()
+                threading.Thread(
+                    target=self._produce, args=(self._source,), name="snapshot", daemon=True
+                ).start()
+            source = self._source
+        return replace(source, images=lambda: self._images(source, reader))
+
+    def detach(self, reader: int) -> None:
+        self._attached[reader] = False
+        with contextlib.suppress(queue.Empty):
+            while True:  # unblock the producer
+                self._queues[reader].get_nowait()
+
+    def _images(self, source: Snapshot, reader: int) -> Iterator[ImageRecord]:
+        with self._lock:
+            first, self._started[reader] = not self._started[reader], True
+        if first and self._attached[reader]:
+            return self._shared(reader)
+        return source.images()
+
+    def _shared(self, reader: int) -> Iterator[ImageRecord]:
+        try:
+            while True:
+                batch = self._queues[reader].get()
+                if batch is _END:
+                    return
+                if isinstance(batch, BaseException):
+                    raise batch
+                yield from batch
+        finally:
+            self.detach(reader)
+
+    def _produce(self, source: Snapshot) -> None:
+        try:
+            batch: list[ImageRecord] = []
+            for record in source.images():
+                batch.append(record)
+                if len(batch) == _BATCH:
+                    if not self._put(batch):
+                        return  # nobody reads any more
+                    batch = []
+            if batch:
+                self._put(batch)
+            self._put(_END)
+        except Exception as exc:  # the readers raise it
+            self._put(exc)
+
+    def _put(self, item: Any) -> bool:
+        """Hand ``item`` to every attached reader; False when none is attached."""
+        for reader, waiting in enumerate(self._queues):
+            while self._attached[reader]:
+                try:
+                    waiting.put(item, timeout=0.05)
+                    break
+                except queue.Full:
+                    continue
+        return any(self._attached)
 
 
 # --- Names inside the ZIP --------------------------------------------------------------

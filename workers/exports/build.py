@@ -30,7 +30,13 @@ from events.errors import InvalidInput
 from events.models import DatasetVersion, Event
 from events.rules import Action, require
 from workers.exports import EXPORTERS, exporter
-from workers.exports.base import ExportWriter, Snapshot, image_path, read_snapshot
+from workers.exports.base import (
+    ExportWriter,
+    SharedPasses,
+    Snapshot,
+    image_path,
+    read_snapshot,
+)
 from workers.exports.chips import chip_options, chip_readme, chipped, write_chip_image
 from workers.exports.snapshot import dataset_filters, freeze
 from workers.exports.splits import split_settings
@@ -228,11 +234,8 @@ def _write_format(
         return [{"path": f.path, "sha256": f.sha256, "size": f.size} for f in out.files]
 
 
-def _snapshot(
-    path: Path, version: DatasetVersion, follow: threading.Event | None = None
-) -> Snapshot:
-    """The version's snapshot as its exporters read it (``follow``: see ``read_snapshot``)."""
-    snapshot = read_snapshot(path, follow=follow)
+def _chipped(snapshot: Snapshot, version: DatasetVersion) -> Snapshot:
+    """The snapshot as the version's exporters read it: cut into chips when asked."""
     if version.options.get("chip_size"):
         snapshot = chipped(
             snapshot,
@@ -268,20 +271,24 @@ def build_dataset(*, dataset: int, progress: Progress) -> dict[str, Any]:
                 "options": version.options,
             }
             snapshot_file = folder / "snapshot.jsonl"
-            # The first format is written while the labels are frozen, in a thread that
+            # Every format is written while the labels are frozen, each in a thread that
             # follows the snapshot file as freeze writes it: the database's work and the
-            # exporter's overlap (the database wait releases the GIL).
+            # exporters' overlap (the database wait releases the GIL), and the exporters'
+            # first passes over the images share one read of the snapshot.
             frozen = threading.Event()
-            first = version.formats[0]
-            with ThreadPoolExecutor(1, thread_name_prefix="export") as pool:
-                early = pool.submit(
-                    lambda: _write_format(
-                        _snapshot(snapshot_file, version, follow=frozen),
-                        version,
-                        first,
-                        folder / f"{first}.zip",
-                    )
-                )
+            formats = list(version.formats)
+            shared = SharedPasses(lambda: read_snapshot(snapshot_file, follow=frozen), len(formats))
+
+            def write(index: int, fmt: str) -> list[dict[str, Any]]:
+                try:
+                    snapshot = _chipped(shared.snapshot(index), version)
+                    return _write_format(snapshot, version, fmt, folder / f"{fmt}.zip")
+                finally:
+                    shared.detach(index)
+
+            progress(0.05, f"Freezing the labels, writing {', '.join(formats)}")
+            with ThreadPoolExecutor(len(formats), thread_name_prefix="export") as pool:
+                written = [pool.submit(write, i, fmt) for i, fmt in enumerate(formats)]
                 try:
                     counts = freeze(
                         event=event,
@@ -292,19 +299,14 @@ def build_dataset(*, dataset: int, progress: Progress) -> dict[str, Any]:
                     )
                 finally:
                     frozen.set()
-                early_manifest = early.result()
-            snapshot = _snapshot(snapshot_file, version)
+                results = [future.result() for future in written]
             base = _storage_dir(version)
             files: dict[str, Any] = {}
             manifest: dict[str, Any] = {}
-            for index, fmt in enumerate(version.formats):
-                progress(0.1 + 0.85 * index / len(version.formats), f"Writing {fmt}")
+            for index, fmt in enumerate(formats):
+                progress(0.5 + 0.45 * index / len(formats), f"Storing {fmt}")
                 target = folder / f"{fmt}.zip"
-                manifest[fmt] = (
-                    early_manifest
-                    if fmt == first
-                    else _write_format(snapshot, version, fmt, target)
-                )
+                manifest[fmt] = results[index]
                 saved.append(_save(target, f"{base}/{fmt}.zip"))
                 files[fmt] = {
                     "name": saved[-1],

@@ -39,6 +39,7 @@ from workers.exports.base import (
     ExportWriter,
     ImageRecord,
     MapShapeRecord,
+    SharedPasses,
     read_snapshot,
     write_snapshot,
 )
@@ -286,3 +287,76 @@ def test_members_written_in_one_go_make_a_valid_zip(tmp_path) -> None:  # type: 
         out.write_bytes("x", b"1")
         with pytest.raises(ValueError, match="twice"):
             out.write_bytes("x", b"2")
+
+
+def test_shared_passes_hand_every_reader_every_record(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "snapshot.jsonl"
+    records = _records(200)  # several batches
+    done = threading.Event()
+    shared = SharedPasses(lambda: read_snapshot(path, follow=done), 4)
+    seen: dict[int, Any] = {}
+
+    def reader(index: int) -> None:
+        try:
+            snapshot = shared.snapshot(index)
+            if index == 1:
+                return  # an exporter that never reads the images
+            first = []
+            for record in snapshot.images():
+                first.append(record)
+                if index == 2 and len(first) == 40:
+                    break  # one that stops early
+            seen[index] = (first, list(snapshot.images()))  # a second pass of its own
+        finally:
+            shared.detach(index)
+
+    threads = [threading.Thread(target=reader, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    write_snapshot(path, header=_header(), images=records, map_shapes=[])
+    done.set()
+    for thread in threads:
+        thread.join(timeout=30)
+        assert not thread.is_alive()
+    assert seen[0] == seen[3] == (records, records)
+    assert seen[2] == (records[:40], records)
+    assert 1 not in seen
+
+
+def test_shared_passes_pass_a_read_failure_on(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "snapshot.jsonl"
+    write_snapshot(path, header=_header(), images=_records(3), map_shapes=[])
+    with open(path, "ab") as f:
+        f.write(b'{"image": {"id": 1}}\n')  # not an image record
+    shared = SharedPasses(lambda: read_snapshot(path), 1)
+    with pytest.raises(TypeError):
+        list(shared.snapshot(0).images())
+
+
+@pytest.mark.django_db
+def test_a_build_of_every_format_at_once_writes_what_each_alone_writes(  # type: ignore[no-untyped-def]
+    event, member, settings, tmp_path
+) -> None:
+    from django.core.files.storage import default_storage
+
+    from events.models import Role
+    from workers.exports import EXPORTERS
+    from workers.exports.build import _write_format, build_dataset, dataset_start
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    _varied_event(event)
+    version, _ = dataset_start(user=member(Role.REVIEWER), event=event, formats=list(EXPORTERS))
+    build_dataset(dataset=version.pk, progress=lambda *a: None)
+    version.refresh_from_db()
+    assert version.status == "ready", version.error
+    snapshot = read_snapshot(Path(default_storage.path(version.snapshot)))
+    for fmt in EXPORTERS:
+        alone = tmp_path / f"{fmt}.zip"
+        manifest = _write_format(snapshot, version, fmt, alone)
+        assert version.manifest[fmt] == manifest, fmt
+        with (
+            zipfile.ZipFile(default_storage.path(version.files[fmt]["name"])) as built,
+            zipfile.ZipFile(alone) as expected,
+        ):
+            assert built.namelist() == expected.namelist()
+            assert all(built.read(n) == expected.read(n) for n in built.namelist()), fmt
