@@ -6,11 +6,15 @@
 Builds a 13-band 2048 x 2048 uint16 COG (smooth waves plus noise per band, like the ingest
 benchmark's input; written with the ingest job's COG options, workers.rasters.COG_OPTIONS)
 in a temporary DATA_DIR, one Image row in a throwaway test database (``test_<name>``, dropped
-afterwards), then starts gunicorn with 2 workers on 127.0.0.1 against that database and
+afterwards: give a database name no test run is using), then starts gunicorn with 2 workers
+and labeler/gunicorn.conf.py (each worker warms up before its first request, as in
+production; the first pass still counts every worker's first real requests) on 127.0.0.1
+against that database and
   - requests BENCH_TILES random tiles (half web-mercator at zooms that hit the image, half
     image space for the editor; true colour, false colour, NDVI) from BENCH_THREADS client
     threads with a token: p50/p95 latency and tiles per second, first pass (cold caches)
-    and a second pass over other random tiles (warm);
+    and a second pass over other random tiles (warm), and the CPU a tile cost the server
+    and this client (on a shared machine the CPU figures move far less than the latencies);
   - times ``band_vectors`` for 10,000 random points in this process (cold and warm), and
     one POST of 10,000 points through the API.
 Targets (issue 3): tile p95 <= 40 ms and >= 100 tiles/s on 2 cores; 10,000 vectors <= 200 ms.
@@ -173,6 +177,25 @@ def random_tiles(image, rng: np.random.Generator, count: int, fmt: str = "png") 
     return urls
 
 
+def server_cpu(server: subprocess.Popen) -> float:  # type: ignore[type-arg]
+    """CPU seconds (user + system) used so far by gunicorn's master and workers.
+
+    Less sensitive than latency to other processes on a shared machine: CPU per tile says
+    how many tiles per second two free cores would serve.
+    """
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if server.pid in (pid, ppid):
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
 def fetch_all(base: str, token: str, urls: list[str]) -> tuple[list[float], float]:
     local = threading.local()
 
@@ -194,16 +217,32 @@ def fetch_all(base: str, token: str, urls: list[str]) -> tuple[list[float], floa
     return times, time.perf_counter() - start
 
 
-def report_tiles(label: str, times: list[float], wall: float) -> None:
+def report_tiles(label: str, times: list[float], wall: float, cpu: tuple[float, float]) -> None:
     p95 = float(np.percentile(times, 95))
     rate = len(times) / wall
+    server_ms, client_ms = (1000 * used / len(times) for used in cpu)
     print(
         f"{label:<34} p50 {statistics.median(times):6.1f} ms  p95 {p95:6.1f} ms  "
-        f"{rate:6.1f} tiles/s  (n={len(times)}; targets p95 <= 40 ms, >= 100 tiles/s)"
+        f"{rate:6.1f} tiles/s  (n={len(times)}; targets p95 <= 40 ms, >= 100 tiles/s)\n"
+        f"{'':<34} CPU a tile: server {server_ms:4.1f} ms (2 free cores: ~"
+        f"{2000 / server_ms:.0f} tiles/s), this client {client_ms:4.1f} ms"
     )
 
 
-def bench_vectors(image, base: str, token: str) -> None:  # type: ignore[no-untyped-def]
+def run_pass(
+    server: subprocess.Popen,  # type: ignore[type-arg]
+    label: str,
+    base: str,
+    token: str,
+    urls: list[str],
+) -> None:
+    server_before, client_before = server_cpu(server), time.process_time()
+    times, wall = fetch_all(base, token, urls)
+    cpu = (server_cpu(server) - server_before, time.process_time() - client_before)
+    report_tiles(label, times, wall, cpu)
+
+
+def bench_vectors(image, base: str, token: str, server) -> None:  # type: ignore[no-untyped-def]
     from workers import tiles
 
     info = tiles.StoredRaster.from_image(image)
@@ -231,13 +270,15 @@ def bench_vectors(image, base: str, token: str) -> None:  # type: ignore[no-unty
     headers = {"Authorization": f"Token {token}"}
     url = f"{base}/api/v1/images/{image.pk}/pixels/"
     for label in ("first", "second"):
+        server_before = server_cpu(server)
         start = time.perf_counter()
         response = requests.post(url, json=body, headers=headers, timeout=60)
         elapsed = (time.perf_counter() - start) * 1000
+        used = (server_cpu(server) - server_before) * 1000
         assert response.status_code == 200, response.text[:300]
         print(
             f"POST pixels/, {POINTS} points ({label}) {elapsed:8.1f} ms  "
-            f"({len(response.content) / 1e6:.1f} MB of JSON)"
+            f"({len(response.content) / 1e6:.1f} MB of JSON; server CPU {used:.0f} ms)"
         )
 
 
@@ -261,14 +302,13 @@ def main() -> None:
         server = start_gunicorn(port)
         base = f"http://127.0.0.1:{port}"
         rng = np.random.default_rng(1)
-        times, wall = fetch_all(base, token, random_tiles(image, rng, TILES))
-        report_tiles("PNG tiles, first pass (cold caches)", times, wall)
-        times, wall = fetch_all(base, token, random_tiles(image, rng, TILES))
-        report_tiles("PNG tiles, second pass (warm)", times, wall)
+        first, second = random_tiles(image, rng, TILES), random_tiles(image, rng, TILES)
+        run_pass(server, "PNG tiles, first pass (cold caches)", base, token, first)
+        run_pass(server, "PNG tiles, second pass (warm)", base, token, second)
         # Lossless WebP: what the map and the editor ask for (workers/tiles.py: _webp).
-        times, wall = fetch_all(base, token, random_tiles(image, rng, TILES, "webp"))
-        report_tiles("WebP lossless tiles (warm)", times, wall)
-        bench_vectors(image, base, token)
+        webp = random_tiles(image, rng, TILES, "webp")
+        run_pass(server, "WebP lossless tiles (warm)", base, token, webp)
+        bench_vectors(image, base, token, server)
     finally:
         if server is not None:
             server.send_signal(signal.SIGTERM)
