@@ -21,6 +21,7 @@ version includes them (at ``image_path(record)``) and ``MANIFEST.sha256``.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import queue
 import re
@@ -154,6 +155,10 @@ class Snapshot:
     options: dict[str, Any] = field(default_factory=dict)
     counts: dict[str, Any] = field(default_factory=dict)
     open_image: Callable[[ImageRecord], str] | None = None
+    #: Facts about the images an exporter gathered in its pass, for its README (``readme``
+    #: comes after ``export`` on the same snapshot): a README needs no pass of its own.
+    #: Not carried over by ``dataclasses.replace`` (a chipped snapshot has other facts).
+    memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def class_by_id(self) -> dict[int, LabelClassInfo]:
         return {c.id: c for c in self.classes}
@@ -289,6 +294,28 @@ def read_snapshot(
         counts=header.get("counts", {}),
         open_image=open_image,
     )
+
+
+# --- The garbage collector ----------------------------------------------------------------
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a build's duration.
+
+    A build parses and drops millions of containers (the snapshot's dicts and lists,
+    records): they trigger a collection every few hundred allocations, and the older
+    collections walk every object of the process (Django, GDAL bindings...). Measured on a
+    10,000-image COCO build: two thirds of its CPU time. None of these objects form cycles,
+    so reference counting frees them as before; collection resumes afterwards.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 # --- Several exporters, one read ----------------------------------------------------------

@@ -34,6 +34,7 @@ from workers.exports.base import (
     ExportWriter,
     SharedPasses,
     Snapshot,
+    gc_paused,
     image_path,
     read_snapshot,
 )
@@ -254,7 +255,7 @@ def build_dataset(*, dataset: int, progress: Progress) -> dict[str, Any]:
     event = version.event
     saved: list[str] = []
     try:
-        with tempfile.TemporaryDirectory(prefix="labeler-dataset-") as tmp:
+        with gc_paused(), tempfile.TemporaryDirectory(prefix="labeler-dataset-") as tmp:
             folder = Path(tmp)
             progress(0.02, "Freezing the labels")
             created_at = timezone.now().isoformat().replace("+00:00", "Z")

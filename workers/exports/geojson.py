@@ -129,14 +129,24 @@ def placed_annotations(
 
 def unplaced_count(snapshot: Snapshot) -> tuple[int, int]:
     """(annotations, images) left out of the geographic exports for lack of a georeference."""
+    known: tuple[int, int] | None = snapshot.memo.get(_UNPLACED)
+    if known is not None:  # counted by the export's pass
+        return known
     annotations = images = 0
     for image in snapshot.images():
-        missing = sum(
-            1 for a in image.annotations if not image.georeferenced or a.geo_geometry is None
-        )
+        missing = _unplaced(image)
         annotations += missing
         images += bool(missing)
     return annotations, images
+
+
+_UNPLACED = "unplaced"  # Snapshot.memo key: unplaced_count's answer
+
+
+def _unplaced(image: ImageRecord) -> int:
+    if not image.georeferenced:
+        return len(image.annotations)
+    return sum(1 for a in image.annotations if a.geo_geometry is None)
 
 
 def _annotation_features(
@@ -146,12 +156,16 @@ def _annotation_features(
     written there too (``_SEPARATOR``-joined, as ``write_feature_collection`` joins them)."""
     classes = snapshot.class_by_id()
     written = False
+    unplaced_annotations = unplaced_images = 0
     for image in snapshot.images():
         if footprints is not None and image.footprint is not None:
             if written:
                 footprints.write(_SEPARATOR)
             footprints.write(orjson.dumps(_footprint_feature(image)))
             written = True
+        missing = _unplaced(image)
+        unplaced_annotations += missing
+        unplaced_images += bool(missing)
         if not image.georeferenced:
             continue
         for annotation in image.annotations:
@@ -162,6 +176,7 @@ def _annotation_features(
                     "geometry": annotation.geo_geometry,
                     "properties": annotation_properties(image, annotation, classes),
                 }
+    snapshot.memo[_UNPLACED] = (unplaced_annotations, unplaced_images)
 
 
 def _map_shape_features(snapshot: Snapshot) -> Iterator[dict[str, Any]]:

@@ -80,22 +80,29 @@ def _projection(crs_text: str) -> tuple[str | None, str | None]:
 
 def _bounds(geometry: dict[str, Any]) -> list[float]:
     """[minx, miny, maxx, maxy] of a GeoJSON geometry's coordinates (as shapely's bounds)."""
-    xs: list[float] = []
-    ys: list[float] = []
-
-    def walk(coordinates: Any) -> None:
-        if coordinates and isinstance(coordinates[0], (int, float)):
-            xs.append(coordinates[0])
-            ys.append(coordinates[1])
-        else:
-            for part in coordinates:
-                walk(part)
-
-    if geometry["type"] == "GeometryCollection":
-        for part in geometry["geometries"]:
-            walk(part["coordinates"])
+    kind = geometry["type"]
+    points: list[Any] = []
+    if kind == "Polygon":
+        for ring in geometry["coordinates"]:
+            points += ring
+    elif kind == "MultiPolygon":
+        for polygon in geometry["coordinates"]:
+            for ring in polygon:
+                points += ring
     else:
-        walk(geometry["coordinates"])
+
+        def walk(coordinates: Any) -> None:
+            if coordinates and isinstance(coordinates[0], (int, float)):
+                points.append(coordinates)
+            else:
+                for part in coordinates:
+                    walk(part)
+
+        parts = geometry["geometries"] if kind == "GeometryCollection" else [geometry]
+        for part in parts:
+            walk(part["coordinates"])
+    xs = [p[0] for p in points]
+    ys = [p[1] for p in points]
     return [float(min(xs)), float(min(ys)), float(max(xs)), float(max(ys))]
 
 
@@ -246,8 +253,10 @@ def _to_dict(obj: pystac.STACObject) -> dict[str, Any]:
 def export(snapshot: Snapshot, out: ExportWriter) -> None:
     """Write the catalog, one imagery and one label item per georeferenced image."""
     stems: list[tuple[str, str]] = []
+    skipped = 0
     for record in snapshot.images():
         if not record.georeferenced or record.footprint is None:
+            skipped += 1
             continue
         stem = image_stem(record)
         features = _features(snapshot, record)
@@ -260,6 +269,7 @@ def export(snapshot: Snapshot, out: ExportWriter) -> None:
             {"type": "FeatureCollection", "features": features},
         )
         stems.append((stem, record.name))
+    snapshot.memo[_SKIPPED] = skipped  # for the README
 
     catalog = pystac.Catalog(
         id=_catalog_id(snapshot),
@@ -279,9 +289,14 @@ def export(snapshot: Snapshot, out: ExportWriter) -> None:
     out.write_json(f"{ROOT}/catalog.json", _to_dict(catalog))
 
 
+_SKIPPED = "stac.skipped"  # Snapshot.memo key: images without georeference, left out
+
+
 def readme(snapshot: Snapshot) -> str:
     """Markdown: the catalog's layout, how to read it, and the images left out."""
-    skipped = sum(1 for r in snapshot.images() if not r.georeferenced or r.footprint is None)
+    skipped = snapshot.memo.get(_SKIPPED)
+    if skipped is None:
+        skipped = sum(1 for r in snapshot.images() if not r.georeferenced or r.footprint is None)
     images = (
         "and an `image` asset pointing at the image file in `images/`"
         if snapshot.options.get("include_images")

@@ -360,3 +360,29 @@ def test_a_build_of_every_format_at_once_writes_what_each_alone_writes(  # type:
         ):
             assert built.namelist() == expected.namelist()
             assert all(built.read(n) == expected.read(n) for n in built.namelist()), fmt
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "stac"])
+def test_a_readme_after_the_export_says_what_one_without_says(fmt, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The README takes its counts from the export's pass (Snapshot.memo) when it can."""
+    from tests.exports_data import sample_snapshot
+    from workers.exports import exporter
+
+    module = exporter(fmt)
+    alone = module.readme(sample_snapshot())
+    snapshot = sample_snapshot()
+    with ExportWriter(tmp_path / "out.zip") as out:
+        module.export(snapshot, out)
+    assert snapshot.memo  # the counts were kept
+    passes = 0
+    images = snapshot.images
+
+    def counted() -> Any:
+        nonlocal passes
+        passes += 1
+        return images()
+
+    snapshot.images = counted
+    assert module.readme(snapshot) == alone
+    assert passes == 0
+    assert "without" in alone or "not included" in alone  # the sample has some left out
