@@ -28,8 +28,8 @@ def post_worker_init(worker: Any) -> None:
         import api.authentication  # noqa: F401 - DRF imports the authenticators lazily
 
         connection.ensure_connection()  # kept for CONN_MAX_AGE: the first request reuses it
-    except Exception:
-        log.warning("Web worker warm-up incomplete", exc_info=True)
+    except Exception as exc:  # e.g. the database not up yet: the first request connects
+        log.warning("Web worker warm-up incomplete: %s", exc)
     # What is loaded now lives as long as the worker: keep it out of the cyclic garbage
     # collector's full passes (each one otherwise walks Django's, GDAL's and numpy's heap).
     gc.collect()
