@@ -60,4 +60,4 @@ USER labeler
 VOLUME ["/data"]
 EXPOSE 8000
 
-CMD ["gunicorn", "labeler.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "--timeout", "120"]
+CMD ["gunicorn", "labeler.wsgi:application", "--config", "labeler/gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--access-logfile", "-", "--timeout", "120"]

@@ -199,6 +199,7 @@ LABELER_MAX_ZIP_RATIO = env.int("LABELER_MAX_ZIP_RATIO", default=100)  # uncompr
 # Browsers may keep a tile this many seconds (Cache-Control: private: tiles are permission-
 # checked); ETags from the file checksum make revalidation a 304 without rendering.
 LABELER_TILE_MAX_AGE = env.int("LABELER_TILE_MAX_AGE", default=3600)
+LABELER_TILE_AUTH_CACHE_SECONDS = env.float("LABELER_TILE_AUTH_CACHE_SECONDS", default=5.0)
 LABELER_MAX_PIXEL_POINTS = env.int("LABELER_MAX_PIXEL_POINTS", default=10_000)  # per request
 LABELER_PIXEL_CACHE_MB = env.int("LABELER_PIXEL_CACHE_MB", default=256)  # decoded blocks
 LABELER_RASTER_THREADS = env.int("LABELER_RASTER_THREADS", default=2)  # block decoders

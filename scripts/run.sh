@@ -94,7 +94,7 @@ web_args=(--bind "$HOST:$PORT" --workers "$WEB_CONCURRENCY" --timeout 120 --acce
 if [[ "$("$VENV/bin/gunicorn" --help 2>/dev/null)" == *--no-control-socket* ]]; then
     web_args+=(--no-control-socket)
 fi
-"$VENV/bin/gunicorn" labeler.wsgi:application "${web_args[@]}" &
+"$VENV/bin/gunicorn" labeler.wsgi:application --config labeler/gunicorn.conf.py "${web_args[@]}" &
 web_pid=$!
 
 url_host="$HOST"
