@@ -2,9 +2,11 @@
 
 ``dataset_start`` checks formats, filters, split and options, numbers the new version and
 queues its job. ``build_dataset`` freezes the labels into the version's snapshot
-(workers/exports/snapshot.py), then writes one ZIP per format: the exporter's files, the
+(workers/exports/snapshot.py) and writes one ZIP per format: the exporter's files, the
 image files when asked, README.md, label_schema.json and MANIFEST.sha256; every file's
 sha256 goes into the version's manifest. A version that fails keeps its error and no files.
+The formats are written while the snapshot is, each in a thread following the snapshot
+file, their first passes sharing one read of it (``SharedPasses``).
 """
 
 from __future__ import annotations
