@@ -12,6 +12,8 @@ Prints one line per check and exits 1 if any failed.
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import re
 import signal
@@ -21,6 +23,7 @@ import sys
 import tempfile
 import time
 import uuid
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -228,6 +231,69 @@ def run_checks(run: Run) -> list[tuple[str, bool, str]]:
         assert {"flood water", "cloud", "flooded"} <= classes, found["result"]
         return f"event_summary job {found['id']} succeeded through the worker"
 
+    def wait_job(response: requests.Response, headers: dict[str, str]) -> dict:
+        assert response.status_code == 202, f"{response.status_code}: {response.text[:300]}"
+        url = urlsplit(response.headers["Location"]).path
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            found = get(url, headers=headers).json()
+            if found["status"] in ("succeeded", "failed"):
+                break
+            time.sleep(0.5)
+        else:
+            raise SmokeFailure(f"the job did not finish within 120 s: {found}")
+        assert found["status"] == "succeeded", f"{found['kind']} failed: {found['error']}"
+        return found
+
+    def dataset() -> str:
+        # Upload a real GeoTIFF, draw a box on it, build a version and download it: the
+        # ingest, the freeze's ORM path and the exporters on SpatiaLite.
+        headers = {"Authorization": f"Token {state['token']}"}
+        events = get("/api/v1/events/", headers=headers).json()["results"]
+        demo = next(e for e in events if e["name"] == "Demo flood")
+        with open(ROOT.parent / "shared" / "data" / "rasterio" / "RGB.byte.tif", "rb") as f:
+            upload = http.post(
+                f"{run.base}/api/v1/events/{demo['id']}/uploads/",
+                headers=headers,
+                files={"files": ("RGB.byte.tif", f, "image/tiff")},
+                timeout=60,
+            )
+        image_id = wait_job(upload, headers)["result"]["images"][0]
+        classes = get(f"/api/v1/events/{demo['id']}/label-classes/", headers=headers).json()
+        water = next(c for c in classes if c["name"] == "flood water")
+        box = {
+            "type": "Polygon",
+            "coordinates": [[[10, 20], [110, 20], [110, 70], [10, 70], [10, 20]]],
+        }
+        drawn = http.post(
+            f"{run.base}/api/v1/images/{image_id}/annotations/",
+            headers=headers,
+            json={"label_class": water["id"], "kind": "bbox", "geometry": box},
+            timeout=30,
+        )
+        assert drawn.status_code == 201, f"annotation: {drawn.status_code} {drawn.text[:300]}"
+        build = http.post(
+            f"{run.base}/api/v1/events/{demo['id']}/datasets/",
+            headers=headers,
+            json={"formats": ["coco", "geojson", "gpkg"], "split": {"train": 1}},
+            timeout=30,
+        )
+        version = wait_job(build, headers)["result"]["dataset"]
+        download = get(
+            f"/api/v1/datasets/{version}/download/", headers=headers, params={"format": "coco"}
+        )
+        archive = zipfile.ZipFile(io.BytesIO(download.content))
+        coco = json.loads(archive.read("annotations/instances_train.json"))
+        assert [a["bbox"] for a in coco["annotations"]] == [[10, 20, 100, 50]], coco
+        download = get(
+            f"/api/v1/datasets/{version}/download/", headers=headers, params={"format": "geojson"}
+        )
+        archive = zipfile.ZipFile(io.BytesIO(download.content))
+        features = json.loads(archive.read("annotations.geojson"))["features"]
+        lon, lat = features[0]["geometry"]["coordinates"][0][0]
+        assert -79.5 < lon < -77 and 23 < lat < 26, (lon, lat)  # RGB.byte.tif: the Bahamas
+        return f"image {image_id}: version {version} built and downloaded (coco, geojson)"
+
     def spatialite() -> str:
         database = run.data_dir / "labeler.sqlite3"
         assert database.is_file(), f"{database} was not created"
@@ -246,6 +312,7 @@ def run_checks(run: Run) -> list[tuple[str, bool, str]]:
     check("admin: log in, event list, map widget", admin_event_map)
     if "token" in state:
         check("a job runs in the worker: POST summary, poll /api/v1/jobs/{id}/", job)
+        check("upload, annotate, build and download a dataset version", dataset)
     check("SpatiaLite database under DATA_DIR", spatialite)
     return results
 
