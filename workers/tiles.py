@@ -813,8 +813,8 @@ def band_vectors(
         )
     rows = np.floor(rows_f).astype("int64")
     cols = np.floor(cols_f).astype("int64")
-    values = _values_at(info, rows, cols)
-    with _gc_paused():
+    with _gc_paused():  # decoding allocates too: a big heap's collections cost 100s of ms
+        values = _values_at(info, rows, cols)
         return _vector_rows(info, rows, cols, values)
 
 
