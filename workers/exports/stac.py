@@ -103,6 +103,18 @@ def _bounds(geometry: dict[str, Any]) -> list[float]:
             walk(part["coordinates"])
     xs = [p[0] for p in points]
     ys = [p[1] for p in points]
+    if kind == "MultiPolygon" and min(xs) <= -180 and max(xs) >= 180:
+        # A footprint split at the antimeridian (events.services.images.image_footprint):
+        # the bbox runs from the eastern part's west edge across 180 to the western part's
+        # east edge, west > east (RFC 7946 §5.2, STAC item spec), not round the globe.
+        longitudes: list[list[float]] = [
+            [float(point[0]) for ring in polygon for point in ring]
+            for polygon in geometry["coordinates"]
+        ]
+        eastern = [min(lons) for lons in longitudes if max(lons) >= 180]
+        western = [max(lons) for lons in longitudes if min(lons) <= -180]
+        if eastern and western and min(eastern) > max(western):
+            return [float(min(eastern)), float(min(ys)), float(max(western)), float(max(ys))]
     return [float(min(xs)), float(min(ys)), float(max(xs)), float(max(ys))]
 
 

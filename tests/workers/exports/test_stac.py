@@ -204,3 +204,24 @@ def test_crs_without_epsg_code_is_written_as_wkt2(tmp_path: Path) -> None:
     assert props.get("proj:code") is None
     assert props["proj:wkt2"].startswith(("PROJCRS", "PROJCS"))
     assert not list(_validator(ITEM_SCHEMA).iter_errors(data))
+
+
+def test_a_footprint_split_at_the_antimeridian_gets_a_bbox_across_it() -> None:
+    # As image_footprint stores an image over 180 degrees: parts east and west of it.
+    footprint = {
+        "type": "MultiPolygon",
+        "coordinates": [
+            [[[179.0, 10.0], [180.0, 10.0], [180.0, 11.0], [179.0, 11.0], [179.0, 10.0]]],
+            [[[-180.0, 10.0], [-179.5, 10.0], [-179.5, 11.0], [-180.0, 11.0], [-180.0, 10.0]]],
+        ],
+    }
+    assert stac._bounds(footprint) == [179.0, 10.0, -179.5, 11.0]
+    # Two parts that merely lie far apart keep the ordinary bbox.
+    apart = {
+        "type": "MultiPolygon",
+        "coordinates": [
+            [[[10.0, 0.0], [11.0, 0.0], [11.0, 1.0], [10.0, 0.0]]],
+            [[[-20.0, 0.0], [-19.0, 0.0], [-19.0, 1.0], [-20.0, 0.0]]],
+        ],
+    }
+    assert stac._bounds(apart) == [-20.0, 0.0, 11.0, 1.0]
