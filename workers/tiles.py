@@ -30,7 +30,6 @@ pixel-interleaved files).
 from __future__ import annotations
 
 import functools
-import gc
 import hashlib
 import io
 import json
@@ -40,9 +39,8 @@ import threading
 import warnings
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -67,6 +65,7 @@ from rio_tiler.models import ImageData
 
 from events.errors import InvalidInput, NotFound
 from events.models import Image
+from workers.collector import gc_paused
 from workers.storage import raster_env, raster_path
 
 Space = Literal["mercator", "image"]
@@ -813,38 +812,9 @@ def band_vectors(
         )
     rows = np.floor(rows_f).astype("int64")
     cols = np.floor(cols_f).astype("int64")
-    with _gc_paused():  # decoding allocates too: a big heap's collections cost 100s of ms
+    with gc_paused():  # decoding allocates too: a big heap's collections cost 100s of ms
         values = _values_at(info, rows, cols)
         return _vector_rows(info, rows, cols, values)
-
-
-_gc_lock = threading.Lock()
-_gc_pausers = 0
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while building many small acyclic objects.
-
-    10,000 band vectors are ~50,000 new dicts and lists: enough to set off full collections
-    of a web process's whole heap, which took 100-300 ms of a 30 ms call. Nothing built
-    here is cyclic, so nothing is lost; the collector runs again at the next allocations.
-    """
-    global _gc_pausers
-    with _gc_lock:
-        if _gc_pausers == 0:
-            was_enabled = gc.isenabled()
-            gc.disable()
-        else:
-            was_enabled = False
-        _gc_pausers += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pausers -= 1
-            if was_enabled and _gc_pausers == 0:
-                gc.enable()
 
 
 def _values_at(info: StoredRaster, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:

@@ -21,7 +21,6 @@ version includes them (at ``image_path(record)``) and ``MANIFEST.sha256``.
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import queue
 import re
@@ -297,25 +296,6 @@ def read_snapshot(
 
 
 # --- The garbage collector ----------------------------------------------------------------
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for a build's duration.
-
-    A build parses and drops millions of containers (the snapshot's dicts and lists,
-    records): they trigger a collection every few hundred allocations, and the older
-    collections walk every object of the process (Django, GDAL bindings...). Measured on a
-    10,000-image COCO build: two thirds of its CPU time. None of these objects form cycles,
-    so reference counting frees them as before; collection resumes afterwards.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 # --- Several exporters, one read ----------------------------------------------------------

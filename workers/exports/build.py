@@ -31,12 +31,12 @@ from django.utils import timezone
 from events.errors import InvalidInput
 from events.models import DatasetVersion, Event
 from events.rules import Action, require
+from workers.collector import gc_paused
 from workers.exports import EXPORTERS, exporter
 from workers.exports.base import (
     ExportWriter,
     SharedPasses,
     Snapshot,
-    gc_paused,
     image_path,
     read_snapshot,
 )
