@@ -8,7 +8,10 @@ that are not all used (id 2 has no annotation), as after a class was added and u
 
 from __future__ import annotations
 
+import hashlib
+import zipfile
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import rasterio
@@ -17,6 +20,7 @@ from events.geometry import pixel_to_geographic, rle_encode
 from tests.rasters import JPEG, RGB
 from workers.exports.base import (
     AnnotationRecord,
+    ExportWriter,
     ImageRecord,
     LabelClassInfo,
     MapShapeRecord,
@@ -193,3 +197,21 @@ def sample_snapshot(*, include_images: bool = False) -> Snapshot:
         options={"include_images": include_images},
         open_image=lambda record: str(Path(record.file)),
     )
+
+
+def exported_members(
+    module: ModuleType, path: Path, snapshot: Snapshot | None = None
+) -> dict[str, bytes]:
+    """Export ``snapshot`` (default: the sample) with ``module`` into the ZIP at ``path``,
+    check that the ZIP holds exactly the recorded files with their sha256, and return
+    each member's bytes."""
+    with ExportWriter(path) as out:
+        module.export(snapshot or sample_snapshot(), out)
+    members = {}
+    with zipfile.ZipFile(path) as archive:
+        assert sorted(archive.namelist()) == sorted(f.path for f in out.files)
+        for entry in out.files:
+            data = archive.read(entry.path)
+            assert hashlib.sha256(data).hexdigest() == entry.sha256
+            members[entry.path] = data
+    return members

@@ -98,7 +98,6 @@ class DatasetDownloadView(LabelerGenericAPIView):
     )
     def get(self, request: Request, dataset_id: int) -> Any:
         version = selectors.dataset_version_get(user=self.user, dataset_id=dataset_id)
-        require(self.user, version.event.team_id, Action.VIEW, what="Dataset version")
         fmt = request.query_params.get("format", "")
         if version.status != DatasetVersion.Status.READY:
             raise NotReady(

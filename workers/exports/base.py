@@ -432,7 +432,7 @@ class _HashingWriter:
         self.sha256 = hashlib.sha256()
         self.size = 0
 
-    def write(self, data: bytes) -> int:
+    def write(self, data: bytes | bytearray) -> int:
         self.sha256.update(data)
         self.size += len(data)
         return self._raw.write(data)

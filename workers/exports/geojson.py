@@ -20,7 +20,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Iterator
-from typing import IO, Any, cast
+from typing import IO, Any
 
 import orjson
 
@@ -199,12 +199,6 @@ def _footprint_feature(image: ImageRecord) -> dict[str, Any]:
     }
 
 
-def _footprint_features(snapshot: Snapshot) -> Iterator[dict[str, Any]]:
-    for image in snapshot.images():
-        if image.footprint is not None:
-            yield _footprint_feature(image)
-
-
 _HEAD = b'{"type":"FeatureCollection","features":[\n'
 _SEPARATOR = b",\n"
 _TAIL = b"\n]}\n"
@@ -230,10 +224,10 @@ def write_feature_collection(
             buffer += orjson.dumps(feature)
             count += 1
             if len(buffer) >= _FLUSH_AT:
-                f.write(cast(bytes, buffer))  # hashlib and zipfile take any bytes-like
+                f.write(buffer)
                 buffer = bytearray()
         buffer += _TAIL
-        f.write(cast(bytes, buffer))
+        f.write(buffer)
     return count
 
 

@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import xml.etree.ElementTree as ET
-import zipfile
 from pathlib import Path
 
-from tests.exports_data import sample_snapshot
+from tests.exports_data import exported_members
 from workers.exports import voc
-from workers.exports.base import AnnotationRecord, ExportWriter, ImageRecord
+from workers.exports.base import AnnotationRecord, ImageRecord
 
 
 def _export(tmp_path: Path) -> dict[str, bytes]:
-    """Export into a ZIP, check every recorded hash, return each member's bytes."""
-    path = tmp_path / "export.zip"
-    with ExportWriter(path) as out:
-        voc.export(sample_snapshot(), out)
-    members = {}
-    with zipfile.ZipFile(path) as archive:
-        assert sorted(archive.namelist()) == sorted(f.path for f in out.files)
-        for entry in out.files:
-            data = archive.read(entry.path)
-            assert hashlib.sha256(data).hexdigest() == entry.sha256
-            members[entry.path] = data
-    return members
+    return exported_members(voc, tmp_path / "export.zip")
 
 
 def _objects(root: ET.Element) -> list[tuple[str, int, int, tuple[int, ...]]]:

@@ -2,33 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
-import zipfile
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.exports_data import CLASSES, sample_snapshot
+from tests.exports_data import CLASSES, exported_members
 from workers.exports import yolo
-from workers.exports.base import AnnotationRecord, ExportWriter, ImageRecord, Snapshot
+from workers.exports.base import AnnotationRecord, ImageRecord, Snapshot
 
 W, H = 791, 718  # RGB.byte.tif
 
 
 def _export(tmp_path: Path, snapshot: Snapshot | None = None) -> dict[str, str]:
-    """Export into a ZIP, check every recorded hash, return each member's text."""
-    path = tmp_path / "export.zip"
-    with ExportWriter(path) as out:
-        yolo.export(snapshot or sample_snapshot(), out)
-    texts = {}
-    with zipfile.ZipFile(path) as archive:
-        assert sorted(archive.namelist()) == sorted(f.path for f in out.files)
-        for entry in out.files:
-            data = archive.read(entry.path)
-            assert hashlib.sha256(data).hexdigest() == entry.sha256
-            texts[entry.path] = data.decode("utf-8")
-    return texts
+    """Export into a ZIP (hashes checked), return each member's text."""
+    members = exported_members(yolo, tmp_path / "export.zip", snapshot)
+    return {name: data.decode("utf-8") for name, data in members.items()}
 
 
 def _rows(text: str) -> list[list[float]]:
