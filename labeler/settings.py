@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "leaflet",
+    "django_vite",
     "events",
     "workers",
     "api",
@@ -152,6 +153,22 @@ else:
 # --- Files ----------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+# The browser app, built by Vite (frontend/, `npm run build`) into FRONTEND_DIST; django-vite
+# reads its manifest and whitenoise serves the files under /static/ (Vite's `base`).
+FRONTEND_DIST = Path(env.str("FRONTEND_DIST", default=str(BASE_DIR / "frontend" / "dist")))
+STATICFILES_DIRS = [FRONTEND_DIST] if FRONTEND_DIST.is_dir() else []
+DJANGO_VITE = {
+    "default": {
+        # VITE_DEV=true: scripts and hot reload from `npm run dev` on port 5173.
+        "dev_mode": env.bool("VITE_DEV", default=False),
+        "dev_server_port": 5173,
+        "manifest_path": FRONTEND_DIST / "manifest.json",
+        "static_url_prefix": "",
+    }
+}
+# A basemap for the browser's maps; empty: no basemap (the maps still work offline).
+BASEMAP_URL = env.str("BASEMAP_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+BASEMAP_ATTRIBUTION = env.str("BASEMAP_ATTRIBUTION", default="&copy; OpenStreetMap contributors")
 MEDIA_URL = "media/"
 MEDIA_ROOT = DATA_DIR / "media"
 
@@ -211,7 +228,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/events/"
+LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

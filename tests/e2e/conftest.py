@@ -41,3 +41,35 @@ def screenshot(page):  # type: ignore[no-untyped-def]
         return path
 
     return take
+
+
+@pytest.fixture
+def sign_in(live_server, page, settings):  # type: ignore[no-untyped-def]
+    """sign_in(user) gives the browser a session of ``user`` (no form round trip; the login
+    form has a test of its own) and returns the live server's URL."""
+    from django.test import Client
+
+    def login(user) -> str:  # type: ignore[no-untyped-def]
+        client = Client()
+        client.force_login(user)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+        page.context.add_cookies(
+            [{"name": cookie.key, "value": cookie.value, "url": live_server.url}]
+        )
+        return str(live_server.url)
+
+    return login
+
+
+@pytest.fixture
+def console_errors(page):  # type: ignore[no-untyped-def]
+    """JavaScript errors and failed requests of the page: a test asserts the list is empty."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(f"pageerror: {error}"))
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(f"console: {message.text}") if message.type == "error" else None
+        ),
+    )
+    return errors

@@ -1,0 +1,29 @@
+// One entry per page (src/pages/*.tsx); Django renders each page's shell and django-vite
+// puts the entry's script and CSS in it, reading dist/manifest.json.
+import { readdirSync } from "node:fs";
+import { resolve } from "node:path";
+import react from "@vitejs/plugin-react";
+import { defineConfig } from "vitest/config";
+
+const pages = Object.fromEntries(
+  readdirSync(resolve(import.meta.dirname, "src/pages"))
+    .filter((name: string) => name.endsWith(".tsx") && !name.includes(".test."))
+    .map((name: string) => [name.replace(/\.tsx$/, ""), resolve(import.meta.dirname, "src/pages", name)]),
+);
+
+export default defineConfig({
+  plugins: [react()],
+  base: "/static/",
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    manifest: "manifest.json",
+    sourcemap: true,
+    rolldownOptions: { input: pages },
+  },
+  server: { origin: "http://127.0.0.1:5173" },
+  test: {
+    environment: "jsdom",
+    include: ["src/**/*.test.{ts,tsx}"],
+  },
+});

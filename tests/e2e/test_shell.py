@@ -1,0 +1,67 @@
+"""The browser app's frame: signing in and out, the top bar, the jobs page."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import PASSWORD, MembershipFactory, UserFactory
+from workers.models import Job
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_sign_in_returns_to_the_page_asked_and_sign_out_to_login(  # type: ignore[no-untyped-def]
+    live_server, page, screenshot, console_errors
+) -> None:
+    user = UserFactory(username="ayesha")
+    page.goto(live_server.url + "/jobs/")
+    assert page.url == f"{live_server.url}/login/?next=/jobs/"
+    page.fill("#id_username", "ayesha")
+    page.fill("#id_password", "wrong password")
+    page.click("button[type=submit]")
+    assert page.get_by_role("alert").inner_text().startswith("Your username and password")
+    screenshot("login-error")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/jobs/")
+    assert page.locator(".topbar .user strong").inner_text() == user.username
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{live_server.url}/login/")
+    page.goto(live_server.url + "/teams/")
+    assert "/login/" in page.url
+    assert console_errors == []
+
+
+def test_jobs_page_shows_progress_and_errors_in_words(  # type: ignore[no-untyped-def]
+    page, sign_in, screenshot, console_errors
+) -> None:
+    membership = MembershipFactory(role="manager")
+    user = membership.user
+    Job.objects.create(
+        kind="build_dataset",
+        owner=user,
+        team=membership.team,
+        status="running",
+        progress=0.4,
+        message="Writing COCO",
+    )
+    Job.objects.create(
+        kind="ingest_upload",
+        owner=user,
+        team=membership.team,
+        status="failed",
+        error="scene.tif is not a TIFF (it starts with 'hello').",
+    )
+    url = sign_in(user)
+    page.goto(url + "/jobs/")
+    running = page.locator("[data-job-status=running]")
+    running.wait_for()
+    assert "Dataset build" in running.inner_text()
+    assert "Writing COCO" in running.inner_text()
+    assert running.locator("progress").get_attribute("value") == "40"
+    failed_row = page.locator("tr", has_text="Ingest upload")
+    assert "is not a TIFF" in failed_row.inner_text()
+    # The top bar counts the running job.
+    assert page.locator(".topbar .badge").inner_text() == "1"
+    screenshot("jobs")
+    assert console_errors == []
