@@ -18,6 +18,7 @@ urlpatterns = [
     path("jobs/", views.jobs, name="jobs"),
     path("events/<int:event_id>/", views.event_map, name="event-map"),
     path("events/<int:event_id>/gallery/", views.event_gallery, name="event-gallery"),
+    path("events/<int:event_id>/uploads/", views.event_uploads, name="event-uploads"),
     path("events/<int:event_id>/datasets/", views.event_datasets, name="event-datasets"),
     path("events/<int:event_id>/settings/", views.event_settings, name="event-settings"),
 ]

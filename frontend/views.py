@@ -100,6 +100,12 @@ def event_gallery(request: HttpRequest, event_id: int) -> HttpResponse:
 
 
 @login_required
+def event_uploads(request: HttpRequest, event_id: int) -> HttpResponse:
+    event = _member_event(request, event_id)
+    return _page(request, "uploads", f"{event.name} — uploads", event=event)
+
+
+@login_required
 def event_datasets(request: HttpRequest, event_id: int) -> HttpResponse:
     event = _member_event(request, event_id)
     return _page(request, "datasets", f"{event.name} — datasets", event=event)

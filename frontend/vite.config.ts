@@ -5,9 +5,13 @@ import { resolve } from "node:path";
 import react from "@vitejs/plugin-react";
 import { defineConfig } from "vitest/config";
 
+// VITE_PAGES=gallery,jobs builds only those pages; FRONTEND_DIST puts the build elsewhere
+// (Django reads the same variable).
+const only = process.env.VITE_PAGES?.split(",").filter(Boolean);
 const pages = Object.fromEntries(
   readdirSync(resolve(import.meta.dirname, "src/pages"))
     .filter((name: string) => name.endsWith(".tsx") && !name.includes(".test."))
+    .filter((name: string) => !only || only.includes(name.replace(/\.tsx$/, "")))
     .map((name: string) => [name.replace(/\.tsx$/, ""), resolve(import.meta.dirname, "src/pages", name)]),
 );
 
@@ -15,7 +19,7 @@ export default defineConfig({
   plugins: [react()],
   base: "/static/",
   build: {
-    outDir: "dist",
+    outDir: process.env.FRONTEND_DIST ?? "dist",
     emptyOutDir: true,
     manifest: "manifest.json",
     sourcemap: true,

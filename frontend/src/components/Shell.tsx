@@ -8,6 +8,7 @@ import { RunningJobsBadge } from "./Jobs";
 const EVENT_TABS: { page: string; label: string; path: (id: number) => string }[] = [
   { page: "event-map", label: "Map", path: (id) => `/events/${id}/` },
   { page: "gallery", label: "Gallery", path: (id) => `/events/${id}/gallery/` },
+  { page: "uploads", label: "Uploads", path: (id) => `/events/${id}/uploads/` },
   { page: "datasets", label: "Datasets", path: (id) => `/events/${id}/datasets/` },
   { page: "event-settings", label: "Settings", path: (id) => `/events/${id}/settings/` },
 ];
