@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.celery_worker import celery_worker, worker, worker_env  # noqa: F401
+
 # Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls
 # there unless told it is fine (DESIGN.md §9).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -12,6 +12,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from events.models import Annotation, Image, ImageTag, LabelClass, MapShape, Membership, Role
+from tests.celery_worker import Worker
 from tests.factories import (
     EventFactory,
     LabelClassFactory,
@@ -19,7 +20,6 @@ from tests.factories import (
     TeamFactory,
     UserFactory,
 )
-from tests.integration.conftest import Worker
 from workers.models import Job
 from workers.services import job_start
 
