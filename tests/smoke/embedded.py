@@ -206,6 +206,29 @@ def run_checks(run: Run) -> list[tuple[str, bool, str]]:
         assert 'id="id_area_of_interest-map"' in change.text, "no leaflet map widget"
         return "event change page with its leaflet map"
 
+    def browser_app() -> str:
+        browser = requests.Session()
+        page = browser.get(run.base + "/login/?next=/jobs/", timeout=30)
+        assert page.status_code == 200, f"login page: {page.status_code}"
+        response = browser.post(
+            run.base + "/login/",
+            data={
+                "username": "demo",
+                "password": PASSWORD,
+                "next": "/jobs/",
+                "csrfmiddlewaretoken": browser.cookies["csrftoken"],
+            },
+            headers={"Referer": page.url},
+            timeout=30,
+        )
+        assert response.url == run.base + "/jobs/", f"login went to {response.url}"
+        assert 'id="page-data"' in response.text, "no page data on the jobs page"
+        scripts = re.findall(r'<script type="module"[^>]* src="(/static/[^"]+\.js)"', response.text)
+        assert scripts, "the jobs page does not load its Vite-built script"
+        asset = browser.get(run.base + scripts[0], timeout=30)
+        assert asset.status_code == 200, f"{scripts[0]}: {asset.status_code}"
+        return f"signed in; /jobs/ loads {scripts[0]}"
+
     def wait_job(response: requests.Response, headers: dict[str, str]) -> dict:
         assert response.status_code == 202, f"{response.status_code}: {response.text[:300]}"
         url = urlsplit(response.headers["Location"]).path
@@ -300,6 +323,7 @@ def run_checks(run: Run) -> list[tuple[str, bool, str]]:
     check("GET /api/v1/teams/ without credentials is refused", teams_anonymous)
     check("GET /admin/login/ answers 200", admin_login_page)
     check("admin: log in, event list, map widget", admin_event_map)
+    check("browser app: sign in, a page with its built script", browser_app)
     if "token" in state:
         check("a job runs in the worker: POST summary, poll /api/v1/jobs/{id}/", job)
         check("upload, annotate, build and download a dataset version", dataset)
