@@ -48,6 +48,11 @@ v1 = [
         name="label-class-detail",
     ),
     path("events/<int:event_id>/images/", images.ImageListView.as_view(), name="image-list"),
+    path(
+        "events/<int:event_id>/images/bulk-tags/",
+        images.ImageBulkTagView.as_view(),
+        name="image-bulk-tags",
+    ),
     path("events/<int:event_id>/uploads/", uploads.EventUploadView.as_view(), name="event-uploads"),
     path(
         "events/<int:event_id>/extractions/",

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from api.serializers.base import StrictSerializer
 from api.serializers.geo import GeoJSONField
 from api.serializers.tiles import ImageURLField
+from events.image_selectors import TAG_STATES, ordering_choices
 from events.models import Image, ImageTag
 
 
@@ -96,6 +97,32 @@ class ImageFilterSerializer(StrictSerializer):
     acquired_before = serializers.DateTimeField(required=False)
     source = serializers.ChoiceField(choices=Image.Source.choices, required=False)  # type: ignore[assignment]
     status = serializers.ChoiceField(choices=Image.Status.choices, required=False)
+    label_class = serializers.IntegerField(
+        required=False, help_text="a tag class of the event: with tag_state, or alone (tagged)"
+    )
+    tag_state = serializers.ChoiceField(
+        choices=TAG_STATES,
+        required=False,
+        help_text="the image's state for label_class; unlabeled = not marked either way",
+    )
+    cloud_cover_min = serializers.FloatField(required=False, min_value=0, max_value=100)
+    cloud_cover_max = serializers.FloatField(
+        required=False,
+        min_value=0,
+        max_value=100,
+        help_text="with cloud_cover_min: a percentage range; unknown cloud cover drops out",
+    )
+    labelled = serializers.BooleanField(
+        required=False, help_text="has any image tag or annotation (true) or none (false)"
+    )
+    auto_labelled = serializers.BooleanField(
+        required=False, help_text="has predicted annotations (source: predicted)"
+    )
+    ordering = serializers.ChoiceField(
+        choices=ordering_choices(),
+        required=False,
+        help_text="a field, '-' first for descending; unknown values (null) last; ties by id",
+    )
     page = serializers.IntegerField(required=False, min_value=1)
     page_size = serializers.IntegerField(required=False, min_value=1)
 
@@ -123,6 +150,52 @@ class ImageFilterSerializer(StrictSerializer):
             raise serializers.ValidationError(
                 {"acquired_before": ["Must not be before acquired_after."]}
             )
+        low, high = attrs.get("cloud_cover_min"), attrs.get("cloud_cover_max")
+        if low is not None and high is not None and high < low:
+            raise serializers.ValidationError(
+                {"cloud_cover_max": ["Must not be below cloud_cover_min."]}
+            )
+        if "tag_state" in attrs and "label_class" not in attrs:
+            raise serializers.ValidationError(
+                {"tag_state": ["Give the tag class too (label_class)."]}
+            )
         attrs.pop("page", None)
         attrs.pop("page_size", None)
         return attrs
+
+
+class ImageSelectionFilterSerializer(ImageFilterSerializer):
+    """The image list's filters as a JSON object (a bulk action on every matching image)."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        attrs.pop("ordering", None)
+        return attrs
+
+
+class ImageBulkTagSerializer(StrictSerializer):
+    label_class = serializers.IntegerField(help_text="a tag class of the event")
+    state = serializers.ChoiceField(
+        choices=ImageTag.State.choices, allow_null=True, help_text="null clears the tag"
+    )
+    images = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        min_length=1,
+        max_length=10_000,
+        help_text="image ids of the event (or give filters instead)",
+    )
+    filters = ImageSelectionFilterSerializer(
+        required=False, help_text="every image matching the list's filters (select all)"
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("images" in attrs) == ("filters" in attrs):
+            raise serializers.ValidationError(
+                {"images": ["Give either images (a list of ids) or filters, not both."]}
+            )
+        return attrs
+
+
+class ImageBulkTagResultSerializer(serializers.Serializer):
+    updated = serializers.IntegerField(help_text="images now in the requested state")

@@ -6,6 +6,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.serializers.images import (
+    ImageBulkTagResultSerializer,
+    ImageBulkTagSerializer,
     ImageFilterSerializer,
     ImageSerializer,
     ImageTagWriteSerializer,
@@ -13,8 +15,10 @@ from api.serializers.images import (
 )
 from api.views.base import LabelerGenericAPIView
 from events import selectors
+from events.image_selectors import image_list_filtered
 from events.models import Event, Image
 from events.services import images as image_services
+from events.services.image_tags import image_tags_bulk_set
 
 
 class ImageListView(LabelerGenericAPIView):
@@ -26,7 +30,7 @@ class ImageListView(LabelerGenericAPIView):
         event = selectors.event_get(user=self.user, event_id=event_id)
         query = ImageFilterSerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        images = selectors.image_list_visible(
+        images = image_list_filtered(
             user=self.user, event=event, **query.validated_data
         ).prefetch_related("image_tags")
         page = self.paginate_queryset(images)
@@ -76,3 +80,29 @@ class ImageTagView(LabelerGenericAPIView):
         return Response(
             ImageSerializer(selectors.image_get(user=self.user, image_id=image.pk)).data
         )
+
+
+class ImageBulkTagView(LabelerGenericAPIView):
+    serializer_class = ImageBulkTagSerializer
+    queryset = Event.objects.none()
+
+    @extend_schema(request=ImageBulkTagSerializer, responses=ImageBulkTagResultSerializer)
+    def post(self, request: Request, event_id: int) -> Response:
+        """Tag many images at once: the listed ids, or every image matching ``filters``
+        (the image list's filters). One transaction; state null clears the tag."""
+        event = selectors.event_get(user=self.user, event_id=event_id)
+        serializer = ImageBulkTagSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        filters = data.get("filters")
+        updated = image_tags_bulk_set(
+            user=self.user,
+            event=event,
+            label_class=data["label_class"],
+            state=data["state"],
+            image_ids=data.get("images"),
+            images=None
+            if filters is None
+            else image_list_filtered(user=self.user, event=event, **filters),
+        )
+        return Response({"updated": updated})

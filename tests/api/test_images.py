@@ -399,3 +399,158 @@ def test_viewers_cannot_tag(api, image, tag_class, member):
 
     assert_error(response, 403, "permission_denied", [])
     assert not ImageTag.objects.exists()
+
+
+# --- gallery filters and ordering --------------------------------------------------------
+
+
+@pytest.fixture
+def gallery(event, tag_class, label_class):
+    """Five images: tagged positive / negative / not at all, annotated by hand or by a model."""
+    from events.models import Annotation
+    from tests.factories import AnnotationFactory
+
+    at = dt.datetime(2024, 5, 1, tzinfo=UTC)
+    made = {
+        name: ImageFactory(event=event, name=name, cloud_cover=cloud, acquired_at=acquired)
+        for name, cloud, acquired in [
+            ("b-pos.tif", 5.0, at + dt.timedelta(days=2)),
+            ("a-neg.tif", 40.0, at),
+            ("e-plain.tif", None, None),
+            ("c-manual.tif", 80.0, at + dt.timedelta(days=1)),
+            ("d-predicted.tif", 100.0, at + dt.timedelta(days=3)),
+        ]
+    }
+    ImageTag.objects.create(image=made["b-pos.tif"], label_class=tag_class, state="positive")
+    ImageTag.objects.create(image=made["a-neg.tif"], label_class=tag_class, state="negative")
+    AnnotationFactory(image=made["c-manual.tif"], label_class=label_class)
+    AnnotationFactory(
+        image=made["d-predicted.tif"],
+        label_class=label_class,
+        source=Annotation.Source.PREDICTED,
+        confidence=0.9,
+    )
+    ImageFactory(name="theirs-pos.tif", cloud_cover=5.0)  # another team's image
+    return made
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"tag_state": "positive"}, {"b-pos.tif"}),
+        ({"tag_state": "negative"}, {"a-neg.tif"}),
+        ({"tag_state": "unlabeled"}, {"e-plain.tif", "c-manual.tif", "d-predicted.tif"}),
+        ({}, {"b-pos.tif", "a-neg.tif"}),  # the class alone: tagged either way
+        ({"cloud_cover_min": "40"}, {"a-neg.tif", "c-manual.tif", "d-predicted.tif"}),
+        ({"cloud_cover_max": "40"}, {"b-pos.tif", "a-neg.tif"}),
+        ({"cloud_cover_min": "10", "cloud_cover_max": "90"}, {"a-neg.tif", "c-manual.tif"}),
+        ({"labelled": "true"}, {"b-pos.tif", "a-neg.tif", "c-manual.tif", "d-predicted.tif"}),
+        ({"labelled": "false"}, {"e-plain.tif"}),
+        ({"auto_labelled": "true"}, {"d-predicted.tif"}),
+        ({"auto_labelled": "false"}, {"b-pos.tif", "a-neg.tif", "e-plain.tif", "c-manual.tif"}),
+        (
+            {"labelled": "true", "auto_labelled": "false", "cloud_cover_min": "30"},
+            {"a-neg.tif", "c-manual.tif"},
+        ),
+    ],
+)
+def test_image_list_gallery_filters(api, event, viewer, gallery, tag_class, query, expected):
+    uses_class = "tag_state" in query or not query
+    if uses_class:
+        query = {**query, "label_class": tag_class.pk}
+
+    response = api(viewer).get(_list_url(event), query)
+
+    assert _names(response) == expected
+    assert response.json()["count"] == len(expected)
+
+
+@pytest.mark.parametrize(
+    ("ordering", "expected"),
+    [
+        (None, ["b-pos.tif", "a-neg.tif", "e-plain.tif", "c-manual.tif", "d-predicted.tif"]),
+        ("id", ["b-pos.tif", "a-neg.tif", "e-plain.tif", "c-manual.tif", "d-predicted.tif"]),
+        ("-id", ["d-predicted.tif", "c-manual.tif", "e-plain.tif", "a-neg.tif", "b-pos.tif"]),
+        ("name", ["a-neg.tif", "b-pos.tif", "c-manual.tif", "d-predicted.tif", "e-plain.tif"]),
+        ("-name", ["e-plain.tif", "d-predicted.tif", "c-manual.tif", "b-pos.tif", "a-neg.tif"]),
+        # Unknown values come last both ways.
+        (
+            "acquired_at",
+            ["a-neg.tif", "c-manual.tif", "b-pos.tif", "d-predicted.tif", "e-plain.tif"],
+        ),
+        (
+            "-acquired_at",
+            ["d-predicted.tif", "b-pos.tif", "c-manual.tif", "a-neg.tif", "e-plain.tif"],
+        ),
+        (
+            "cloud_cover",
+            ["b-pos.tif", "a-neg.tif", "c-manual.tif", "d-predicted.tif", "e-plain.tif"],
+        ),
+        (
+            "-cloud_cover",
+            ["d-predicted.tif", "c-manual.tif", "a-neg.tif", "b-pos.tif", "e-plain.tif"],
+        ),
+        (
+            "created_at",
+            ["b-pos.tif", "a-neg.tif", "e-plain.tif", "c-manual.tif", "d-predicted.tif"],
+        ),
+        (
+            "-created_at",
+            ["d-predicted.tif", "c-manual.tif", "e-plain.tif", "a-neg.tif", "b-pos.tif"],
+        ),
+    ],
+)
+def test_image_list_ordering(api, event, viewer, gallery, ordering, expected):
+    query = {"ordering": ordering} if ordering else {}
+
+    response = api(viewer).get(_list_url(event), query)
+
+    assert response.status_code == 200
+    assert [r["name"] for r in response.json()["results"]] == expected
+
+
+def test_image_list_ordering_pages_neither_overlap_nor_skip(api, event, viewer):
+    at = dt.datetime(2024, 5, 1, tzinfo=UTC)
+    for n in range(7):  # ties on acquired_at: id breaks them
+        ImageFactory(event=event, name=f"tie-{n}.tif", acquired_at=at)
+    client = api(viewer)
+
+    names = []
+    for page in (1, 2, 3, 4):
+        body = client.get(
+            _list_url(event), {"ordering": "-acquired_at", "page_size": 2, "page": page}
+        ).json()
+        names += [r["name"] for r in body["results"]]
+
+    assert names == [f"tie-{n}.tif" for n in reversed(range(7))]
+
+
+@pytest.mark.parametrize(
+    ("query", "fields"),
+    [
+        ({"tag_state": "positive"}, ["tag_state"]),  # no label_class
+        ({"label_class": "flooded"}, ["label_class"]),
+        ({"label_class": "OBJECT", "tag_state": "positive"}, ["label_class"]),
+        ({"label_class": "FOREIGN", "tag_state": "positive"}, ["label_class"]),
+        ({"label_class": "TAG", "tag_state": "maybe"}, ["tag_state"]),
+        ({"cloud_cover_min": "-1"}, ["cloud_cover_min"]),
+        ({"cloud_cover_max": "101"}, ["cloud_cover_max"]),
+        ({"cloud_cover_min": "cloudy"}, ["cloud_cover_min"]),
+        ({"cloud_cover_min": "50", "cloud_cover_max": "10"}, ["cloud_cover_max"]),
+        ({"labelled": "perhaps"}, ["labelled"]),
+        ({"auto_labelled": "2"}, ["auto_labelled"]),
+        ({"ordering": "confidence"}, ["ordering"]),
+        ({"ordering": "--name"}, ["ordering"]),
+    ],
+)
+def test_image_list_refuses_bad_gallery_filters(
+    api, event, viewer, tag_class, label_class, query, fields
+):
+    ids = {
+        "TAG": tag_class.pk,
+        "OBJECT": label_class.pk,
+        "FOREIGN": LabelClassFactory(kind="tag").pk,
+    }
+    query = {key: str(ids.get(value, value)) for key, value in query.items()}
+
+    assert_error(api(viewer).get(_list_url(event), query), 400, "invalid", fields)

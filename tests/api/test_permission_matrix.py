@@ -218,6 +218,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ("image-tags", "post"): Rule(
         Role.ANNOTATOR, _image, lambda w: {"label_class": w.tag_class.pk, "state": "positive"}
     ),
+    ("image-bulk-tags", "post"): Rule(
+        Role.ANNOTATOR,
+        _event,
+        lambda w: {"label_class": w.tag_class.pk, "state": "positive", "images": [w.image.pk]},
+    ),
     ("image-tile", "get"): Rule(Role.VIEWER, _raster_tile("mercator")),
     ("image-space-tile", "get"): Rule(Role.VIEWER, _raster_tile("image")),
     ("image-tilejson", "get"): Rule(Role.VIEWER, _raster_image),
