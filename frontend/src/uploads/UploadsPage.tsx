@@ -1,8 +1,8 @@
 // /events/<id>/uploads/: drop or pick imagery files; each image or ZIP is uploaded in its
 // own request (with its sidecars) so it gets its own progress bar and its own ingest job.
-import { useCallback, useRef, useState, type DragEvent } from "react";
+import { useCallback, useState, type DragEvent } from "react";
 import { JobTracker } from "../components/Jobs";
-import { errorText } from "../lib/api";
+import { ApiError, errorText } from "../lib/api";
 import type { PageData } from "../lib/page";
 import type { Job } from "../lib/types";
 import {
@@ -50,12 +50,19 @@ const BAND_ORDERS: [string, string][] = [
 
 let nextKey = 1;
 
+/** The API's words; its `files` field only repeats the file's name, already in the detail. */
+function refusalText(error: unknown): string {
+  if (error instanceof ApiError && Object.keys(error.fields).every((f) => f === "files")) {
+    return error.message;
+  }
+  return errorText(error);
+}
+
 export function UploadsPage({ data }: { data: PageData }) {
   const event = data.event;
   const [items, setItems] = useState<Item[]>([]);
   const [bandOrder, setBandOrder] = useState("");
   const [dragging, setDragging] = useState(false);
-  const input = useRef<HTMLInputElement>(null);
 
   const update = useCallback((key: number, change: Partial<Item>) => {
     setItems((all) => all.map((item) => (item.key === key ? { ...item, ...change } : item)));
@@ -84,7 +91,7 @@ export function UploadsPage({ data }: { data: PageData }) {
           ).promise;
           update(item.key, { status: "ingesting", loaded: item.size, jobId: job.id });
         } catch (error) {
-          update(item.key, { status: "refused", error: errorText(error) });
+          update(item.key, { status: "refused", error: refusalText(error) });
         }
       });
       void runLimited(tasks, PARALLEL_UPLOADS);
@@ -150,7 +157,6 @@ export function UploadsPage({ data }: { data: PageData }) {
             <label>
               Or choose files
               <input
-                ref={input}
                 type="file"
                 multiple
                 accept={ACCEPT}
