@@ -127,3 +127,30 @@ def test_uploads_need_the_manager_role(page, sign_in, screenshot, console_errors
     screenshot("uploads-not-allowed")
     assert page.locator("input[type=file]").count() == 0
     assert console_errors == []
+
+
+def test_files_dropped_on_the_zone_are_uploaded(  # type: ignore[no-untyped-def]
+    page, live_server, sign_in, console_errors
+) -> None:
+    """A drop (a DataTransfer with a file, as the browser makes one) starts an upload; this
+    one is refused in the request, so no job is queued."""
+    membership = MembershipFactory(role="manager")
+    event = EventFactory(team=membership.team)
+    url = signed_in(page, live_server, sign_in, membership.user)
+    page.goto(f"{url}/events/{event.pk}/uploads/")
+    zone = page.get_by_test_id("dropzone")
+    data = page.evaluate_handle(
+        """() => {
+            const transfer = new DataTransfer();
+            transfer.items.add(new File(["just text"], "notes.png", {type: "image/png"}));
+            return transfer;
+        }"""
+    )
+    zone.dispatch_event("dragover", {"dataTransfer": data})
+    expect(zone).to_have_class("dropzone dragging")
+    zone.dispatch_event("drop", {"dataTransfer": data})
+    item = page.locator('[data-upload="notes.png"]')
+    expect(item).to_have_attribute("data-status", "refused")
+    expect(item.get_by_role("alert")).to_contain_text("notes.png is not a PNG file")
+    expect(zone).to_have_class("dropzone")
+    assert all("status of 400" in e for e in console_errors), console_errors
