@@ -1,7 +1,8 @@
 // The event's area of interest on a map: drawn, edited and removed with Leaflet-Geoman
 // (polygons and rectangles), saved as a GeoJSON Polygon or MultiPolygon (geo.ts).
-import "@geoman-io/leaflet-geoman-free";
+// Leaflet first: Geoman's script extends the global L that Leaflet's module sets.
 import L from "leaflet";
+import "@geoman-io/leaflet-geoman-free";
 import { useEffect, useRef, useState } from "react";
 import { useMap } from "react-leaflet";
 import { api, errorText } from "../lib/api";
@@ -26,7 +27,9 @@ export function AreaOfInterest({ data, event, editable, onSaved }: Props) {
   const [dirty, setDirty] = useState(false);
   const [error, setError] = useState("");
   const [saved, setSaved] = useState("");
-  const bounds = areaBounds(event.area_of_interest);
+  const saved0 = areaBounds(event.area_of_interest);
+  // A margin round the area, so its edges are not the map's.
+  const bounds = saved0 ? L.latLngBounds(saved0).pad(0.15) : undefined;
 
   const change = (next: Area | null) => {
     setArea(next);
@@ -60,7 +63,7 @@ export function AreaOfInterest({ data, event, editable, onSaved }: Props) {
           pencil and bin tools. Several shapes make a multi-polygon.
         </p>
       )}
-      <BaseMap data={data} label="Area of interest map" bounds={bounds ?? undefined}>
+      <BaseMap data={data} label="Area of interest map" bounds={bounds}>
         <AreaLayer key={version} initial={area} editable={editable} onChange={change} />
       </BaseMap>
       <p className="aoi-summary" data-testid="aoi-summary">
@@ -149,6 +152,13 @@ function AreaLayer({ initial, editable, onChange }: LayerProps) {
       editMode: true,
       removalMode: true,
     });
+    // Geoman titles its buttons' containers only; give the buttons themselves a name.
+    map
+      .getContainer()
+      .querySelectorAll<HTMLElement>(".leaflet-pm-toolbar .button-container[title]")
+      .forEach((container) => {
+        container.querySelector("a")?.setAttribute("aria-label", container.title);
+      });
     const created = (e: { layer: L.Layer }) => {
       group.addLayer(e.layer);
       watch(e.layer);

@@ -135,7 +135,7 @@ function CreateEvent({ teams }: { teams: Team[] }) {
       <form className="event-form" onSubmit={(e) => void submit(e)}>
         <label>
           Team
-          <select value={team} onChange={(e) => setTeam(Number(e.target.value))}>
+          <select aria-label="Team" value={team} onChange={(e) => setTeam(Number(e.target.value))}>
             {teams.map((t) => (
               <option key={t.id} value={t.id}>
                 {t.name}

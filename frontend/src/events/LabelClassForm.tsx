@@ -81,7 +81,7 @@ export function LabelClassForm({ eventId, editing, nextOrder, onDone, onCancel }
       </label>
       <label>
         Kind
-        <select value={kind} onChange={(e) => setKind(e.target.value as LabelClassKind)}>
+        <select aria-label="Kind" value={kind} onChange={(e) => setKind(e.target.value as LabelClassKind)}>
           <option value="object">Object (shapes)</option>
           <option value="tag">Image tag</option>
           <option value="value">Pixel value</option>

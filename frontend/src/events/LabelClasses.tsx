@@ -58,7 +58,7 @@ export function LabelClasses({ eventId, editable }: { eventId: number; editable:
         <table className="classes-table">
           <thead>
             <tr>
-              <th scope="col">#</th>
+              <th scope="col">Order</th>
               <th scope="col">Name</th>
               <th scope="col">Kind</th>
               <th scope="col">Value</th>
@@ -143,7 +143,7 @@ export function LabelClasses({ eventId, editable }: { eventId: number; editable:
       )}
       {editable && (
         <LabelClassForm
-          key={editing?.id ?? "new"}
+          key={editing?.id ?? `new-${list.length}`}
           eventId={eventId}
           editing={editing}
           nextOrder={list.length}

@@ -150,7 +150,7 @@ function Invite({ path, roles, onInvited }: { path: string; roles: Role[]; onInv
         </label>
         <label>
           Role
-          <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
+          <select aria-label="Role" value={role} onChange={(e) => setRole(e.target.value as Role)}>
             {roles.map((r) => (
               <option key={r} value={r}>
                 {r}
