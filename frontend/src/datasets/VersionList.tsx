@@ -3,7 +3,7 @@ import { useState } from "react";
 import { JobTracker } from "../components/Jobs";
 import { api, apiUrl, errorText } from "../lib/api";
 import { formatBytes } from "../uploads/files";
-import { countRows } from "./counts";
+import { countRows, settingsText, splitText } from "./counts";
 import { FORMATS, SPLITS } from "./request";
 import type { DatasetVersion, DatasetVersionDetail } from "./types";
 
@@ -11,12 +11,6 @@ const FORMAT_TITLES = Object.fromEntries(FORMATS.map((f) => [f.name, f.title]));
 
 function when(value: string | null): string {
   return value ? new Date(value).toLocaleString() : "—";
-}
-
-function settingsText(value: Record<string, unknown>): string {
-  const entries = Object.entries(value);
-  if (entries.length === 0) return "none";
-  return entries.map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(", ") : String(v)}`).join("; ");
 }
 
 export function downloadUrl(id: number, format: string): string {
@@ -93,8 +87,8 @@ function VersionCard({
         {version.built_at && <> · built {when(version.built_at)}</>}
       </p>
       <p className="muted small">
-        Filters: {settingsText(version.filters)} · Split: {settingsText(version.split)} · Options:{" "}
-        {settingsText(version.options)}
+        Filters: {settingsText(version.filters, "all images")} · Split: {splitText(version.split)} ·
+        Options: {settingsText(version.options, "labels only")}
       </p>
       {version.status === "building" && version.job !== null && version.job !== trackedJob && (
         <JobTracker id={version.job} onDone={onDone} />

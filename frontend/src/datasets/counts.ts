@@ -25,3 +25,23 @@ export function countRows(counts: DatasetCounts): CountRow[] {
   }
   return rows;
 }
+
+/** A version's split settings in words: "train 0.8 / validation 0.1 / test 0.1, seed 0, stratified". */
+export function splitText(split: Record<string, unknown>): string {
+  const ratios = SPLITS.map((s) => `${s} ${String(split[s] ?? 0)}`).join(" / ");
+  const parts = [ratios, `seed ${String(split.seed ?? 0)}`];
+  if (split.stratify !== false) parts.push("stratified");
+  if (typeof split.group_cell_km === "number") parts.push(`grouped in ${split.group_cell_km} km cells`);
+  return parts.join(", ");
+}
+
+function valueText(value: unknown): string {
+  return Array.isArray(value) ? value.join(", ") : String(value);
+}
+
+/** Filters or options in words; `empty` when there are none. */
+export function settingsText(value: Record<string, unknown>, empty: string): string {
+  const entries = Object.entries(value).filter(([, v]) => v !== null && v !== false);
+  if (entries.length === 0) return empty;
+  return entries.map(([k, v]) => (v === true ? k.replace(/_/g, " ") : `${k.replace(/_/g, " ")}: ${valueText(v)}`)).join("; ");
+}
