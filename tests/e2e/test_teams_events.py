@@ -216,6 +216,34 @@ def test_area_of_interest_is_drawn_as_a_rectangle_and_saved(  # type: ignore[no-
     expect(page.get_by_role("status").filter(has_text="Area saved.")).to_be_visible()
     event.refresh_from_db()
     assert event.area_of_interest is None
+
+    # A box typed in degrees (no mouse needed), then a second shape drawn: a MultiPolygon.
+    page.get_by_text("Or type a box in degrees").click()
+    box_form = page.get_by_role("form", name="Area as a box")
+    for side, value in (("West", "5"), ("South", "35"), ("East", "-10"), ("North", "44")):
+        box_form.get_by_label(side).fill(value)
+    box_form.get_by_role("button", name="Use this box").click()
+    expect(box_form.get_by_role("alert")).to_have_text("West must be less than east.")
+    box_form.get_by_label("West").fill("-10")
+    box_form.get_by_label("East").fill("5")
+    box_form.get_by_role("button", name="Use this box").click()
+    expect(page.get_by_test_id("aoi-summary")).to_contain_text(
+        "1 polygon within -10.00…5.00° E, 35.00…44.00° N"
+    )
+    map_box = the_map.bounding_box()
+    assert map_box is not None
+    page.get_by_role("button", name="Draw Rectangle").click()
+    page.mouse.click(map_box["x"] + 60, map_box["y"] + 60)
+    page.mouse.move(map_box["x"] + 110, map_box["y"] + 100, steps=5)
+    page.mouse.click(map_box["x"] + 110, map_box["y"] + 100)
+    expect(page.get_by_test_id("aoi-summary")).to_contain_text("2 polygons within")
+    page.get_by_role("button", name="Save area").click()
+    expect(page.get_by_role("status").filter(has_text="Area saved.")).to_be_visible()
+    event.refresh_from_db()
+    area = event.area_of_interest
+    assert isinstance(area, MultiPolygon) and len(area) == 2
+    assert Polygon.from_bbox((-10, 35, 5, 44)).equals(area[0])
+    assert area[1].extent[2] < -10  # the drawn one is west of the typed box, at the map's left
     assert console_errors == []
 
 
@@ -265,6 +293,29 @@ def test_owner_invites_a_member_changes_their_role_and_removes_them(  # type: ig
     owner.refresh_from_db()
     assert owner.role == Role.OWNER
     expected_refusals(console_errors, 2)
+
+
+def test_a_manager_cannot_touch_owners(  # type: ignore[no-untyped-def]
+    page: Page, signed_in, console_errors
+) -> None:
+    manager = MembershipFactory(role=Role.MANAGER, team__name="Ash plumes")
+    MembershipFactory(team=manager.team, role=Role.OWNER, user__username="olga")
+    MembershipFactory(team=manager.team, role=Role.ANNOTATOR, user__username="ann")
+    url = signed_in(manager.user)
+    page.goto(url + "/teams/")
+    expect(page.locator("tr[data-member='olga']")).to_contain_text("owner")
+    assert page.get_by_label("Role of olga").count() == 0
+    assert page.get_by_role("button", name="Remove olga").count() == 0
+    role_of_ann = page.get_by_label("Role of ann")
+    assert "owner" not in role_of_ann.locator("option").all_text_contents()
+    invite_roles = page.get_by_role("combobox", name="Role", exact=True)
+    assert invite_roles.locator("option").all_text_contents() == [
+        "viewer",
+        "annotator",
+        "reviewer",
+        "manager",
+    ]
+    assert console_errors == []
 
 
 def test_a_new_team_and_a_viewer_sees_no_member_controls(  # type: ignore[no-untyped-def]

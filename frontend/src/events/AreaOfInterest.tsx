@@ -9,7 +9,7 @@ import { api, errorText } from "../lib/api";
 import type { PageData } from "../lib/page";
 import type { EventData } from "../lib/types";
 import { BaseMap } from "../map/BaseMap";
-import { type Area, areaBounds, combineArea, describeArea } from "./geo";
+import { type Area, areaBounds, bboxArea, combineArea, describeArea } from "./geo";
 
 const STYLE: L.PathOptions = { color: "#d9480f", weight: 2, fillOpacity: 0.12 };
 
@@ -25,6 +25,7 @@ export function AreaOfInterest({ data, event, editable, onSaved }: Props) {
   // Bumped to redraw the layers from `area` (after a save or a clear), not on each edit.
   const [version, setVersion] = useState(0);
   const [dirty, setDirty] = useState(false);
+  const [fit, setFit] = useState(false);
   const [error, setError] = useState("");
   const [saved, setSaved] = useState("");
   const saved0 = areaBounds(event.area_of_interest);
@@ -64,7 +65,7 @@ export function AreaOfInterest({ data, event, editable, onSaved }: Props) {
         </p>
       )}
       <BaseMap data={data} label="Area of interest map" bounds={bounds}>
-        <AreaLayer key={version} initial={area} editable={editable} onChange={change} />
+        <AreaLayer key={version} initial={area} fit={fit} editable={editable} onChange={change} />
       </BaseMap>
       <p className="aoi-summary" data-testid="aoi-summary">
         {describeArea(area)}
@@ -98,18 +99,78 @@ export function AreaOfInterest({ data, event, editable, onSaved }: Props) {
           {error}
         </p>
       )}
+      {editable && (
+        <BoxForm
+          onBox={(box) => {
+            change(box);
+            setFit(true);
+            setVersion((v) => v + 1);
+          }}
+        />
+      )}
     </section>
+  );
+}
+
+/** The keyboard's way to an area: a box typed in degrees. */
+function BoxForm({ onBox }: { onBox: (area: Area) => void }) {
+  const [values, setValues] = useState({ west: "", south: "", east: "", north: "" });
+  const [problem, setProblem] = useState("");
+  const submit = (e: React.FormEvent) => {
+    e.preventDefault();
+    const box = bboxArea(
+      Number.parseFloat(values.west),
+      Number.parseFloat(values.south),
+      Number.parseFloat(values.east),
+      Number.parseFloat(values.north),
+    );
+    if (typeof box === "string") {
+      setProblem(box);
+      return;
+    }
+    setProblem("");
+    onBox(box);
+  };
+  return (
+    <details className="box-form">
+      <summary>Or type a box in degrees</summary>
+      <form className="row" onSubmit={submit} aria-label="Area as a box">
+        {(["west", "south", "east", "north"] as const).map((side) => (
+          <label key={side}>
+            {side[0]?.toUpperCase() + side.slice(1)}
+            <input
+              type="number"
+              step="any"
+              size={8}
+              value={values[side]}
+              onChange={(e) => setValues({ ...values, [side]: e.target.value })}
+              required
+            />
+          </label>
+        ))}
+        <button type="submit" className="secondary align-end">
+          Use this box
+        </button>
+        {problem && (
+          <span className="error" role="alert">
+            {problem}
+          </span>
+        )}
+      </form>
+    </details>
   );
 }
 
 interface LayerProps {
   initial: Area | null;
+  /** Move the map to the shapes when they are drawn. */
+  fit?: boolean;
   editable: boolean;
   onChange: (area: Area | null) => void;
 }
 
 /** The shapes as Leaflet layers in one group, plus Geoman's toolbar when editable. */
-function AreaLayer({ initial, editable, onChange }: LayerProps) {
+function AreaLayer({ initial, fit, editable, onChange }: LayerProps) {
   const map = useMap();
   const onChangeRef = useRef(onChange);
   useEffect(() => {
@@ -117,6 +178,7 @@ function AreaLayer({ initial, editable, onChange }: LayerProps) {
   });
   // The first value only: later changes come from the map itself.
   const initialRef = useRef(initial);
+  const fitRef = useRef(fit);
 
   useEffect(() => {
     const group = L.featureGroup().addTo(map);
@@ -131,6 +193,7 @@ function AreaLayer({ initial, editable, onChange }: LayerProps) {
       layer.on("pm:edit", report);
     };
     group.eachLayer(watch);
+    if (fitRef.current && group.getLayers().length > 0) map.fitBounds(group.getBounds().pad(0.15));
     if (!editable) {
       return () => {
         group.remove();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { areaBounds, combineArea, describeArea, orientPolygon, signedArea } from "./geo";
+import { areaBounds, bboxArea, combineArea, describeArea, orientPolygon, signedArea } from "./geo";
 
 // A Leaflet rectangle's toGeoJSON(): south-west, north-west, north-east, south-east (clockwise).
 const leafletRect = {
@@ -79,5 +79,25 @@ describe("areaBounds and describeArea", () => {
   it("says how many polygons and where", () => {
     expect(describeArea(leafletRect)).toBe("1 polygon within 10.00…12.00° E, 40.00…42.00° N");
     expect(describeArea(null)).toBe("No area of interest.");
+  });
+});
+
+describe("bboxArea", () => {
+  it("makes a closed counter-clockwise box", () => {
+    const area = bboxArea(-20, 10, 10, 35);
+    expect(typeof area).toBe("object");
+    if (typeof area === "string") return;
+    expect(combineArea([area])).toEqual(area);
+    expect(areaBounds(area)).toEqual([
+      [10, -20],
+      [35, 10],
+    ]);
+  });
+
+  it("says what is wrong", () => {
+    expect(bboxArea(10, 0, -10, 5)).toBe("West must be less than east.");
+    expect(bboxArea(0, 5, 10, 5)).toBe("South must be less than north.");
+    expect(bboxArea(0, 0, 200, 5)).toBe("Longitudes go from -180 to 180 and latitudes from -90 to 90.");
+    expect(bboxArea(Number.NaN, 0, 1, 1)).toBe("Give four numbers.");
   });
 });

@@ -75,3 +75,24 @@ export function describeArea(area: Area | null): string {
   const f = (n: number) => n.toFixed(2);
   return `${count} ${count === 1 ? "polygon" : "polygons"} within ${f(west)}…${f(east)}° E, ${f(south)}…${f(north)}° N`;
 }
+
+/** A west/south/east/north box as a counter-clockwise Polygon, or why it is not one. */
+export function bboxArea(west: number, south: number, east: number, north: number): Area | string {
+  if (![west, south, east, north].every(Number.isFinite)) return "Give four numbers.";
+  if (west < -180 || east > 180 || south < -90 || north > 90)
+    return "Longitudes go from -180 to 180 and latitudes from -90 to 90.";
+  if (west >= east) return "West must be less than east.";
+  if (south >= north) return "South must be less than north.";
+  return {
+    type: "Polygon",
+    coordinates: [
+      [
+        [west, south],
+        [east, south],
+        [east, north],
+        [west, north],
+        [west, south],
+      ],
+    ],
+  };
+}
