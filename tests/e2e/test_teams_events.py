@@ -108,6 +108,7 @@ def test_manager_creates_an_event_and_its_label_classes(  # type: ignore[no-unty
     )
     add_class(page, "cloud", hotkey="f")
     expect(form.get_by_role("alert")).to_contain_text("Hotkey 'f' is already used in this event.")
+    screenshot("teams-label-class-error")
     # A two-character hotkey is refused before it is sent.
     add_class(page, "cloud", hotkey="cl")
     expect(form.get_by_role("alert")).to_have_text("Hotkey: A hotkey is one character.")
