@@ -210,6 +210,39 @@ def test_area_of_interest_is_drawn_as_a_rectangle_and_saved(  # type: ignore[no-
     assert shown["width"] > map_box["width"] * 0.5 or shown["height"] > map_box["height"] * 0.5
     screenshot("teams-event-settings-aoi")
 
+    # Edit: drag the north-east corner 40 px right; the east edge moves east.
+    page.get_by_role("button", name="Edit Layers").click()
+    corner_x, corner_y = shown["x"] + shown["width"], shown["y"]
+    markers = page.locator(".leaflet-marker-pane .marker-icon")
+    expect(markers.first).to_be_visible()
+    handle = None
+    for marker in markers.all():
+        b = marker.bounding_box()
+        if (
+            b
+            and abs(b["x"] + b["width"] / 2 - corner_x) < 4
+            and abs(b["y"] + b["height"] / 2 - corner_y) < 4
+        ):
+            handle = b
+    assert handle is not None, "no vertex marker at the north-east corner"
+    page.mouse.move(corner_x, corner_y)
+    page.mouse.down()
+    page.mouse.move(corner_x + 20, corner_y, steps=4)
+    page.mouse.move(corner_x + 40, corner_y, steps=4)
+    page.mouse.up()
+    expect(page.get_by_test_id("aoi-summary")).to_contain_text("(not saved)")
+    page.get_by_role("button", name="Save area").click()
+    expect(page.get_by_role("status").filter(has_text="Area saved.")).to_be_visible()
+    event.refresh_from_db()
+    assert event.area_of_interest is not None
+    west, south, east, north = event.area_of_interest.extent
+    assert (round(west, 6), round(south, 6), round(north, 6)) == (
+        round(lons[0], 6),
+        round(lats[0], 6),
+        round(lats[1], 6),
+    )
+    assert east > lons[1] + 1
+
     # Clearing saves no area.
     page.get_by_role("button", name="Clear area").click()
     page.get_by_role("button", name="Save area").click()
