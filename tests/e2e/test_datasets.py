@@ -14,7 +14,12 @@ from pycocotools.coco import COCO
 from events.models import DatasetVersion, LabelClass, Role
 from events.services.annotations import annotation_create
 from events.services.images import image_tag_set
-from tests.factories import EventFactory, LabelClassFactory, PixelImageFactory
+from tests.factories import (
+    DatasetVersionFactory,
+    EventFactory,
+    LabelClassFactory,
+    PixelImageFactory,
+)
 from tests.rasters import RGB, image_with_raster
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -158,6 +163,13 @@ def test_viewers_list_and_download_but_do_not_build(  # type: ignore[no-untyped-
     world = labelled_event(Role.VIEWER)
     event = world["event"]
     version, job = dataset_start(user=world["author"], event=event, formats=["geojson"])
+    DatasetVersionFactory(
+        event=event,
+        number=7,
+        status="failed",
+        error="OSError: No space left on device",
+        created_by=world["author"],
+    )
     url = signed_in(page, live_server, sign_in, world["user"])
     page.goto(f"{url}/events/{event.pk}/datasets/")
     expect(page.get_by_text("Building a dataset version needs the reviewer")).to_be_visible()
@@ -168,5 +180,10 @@ def test_viewers_list_and_download_but_do_not_build(  # type: ignore[no-untyped-
     link = card.get_by_role("link", name="Download GeoJSON of version 1")
     assert link.get_attribute("href") == f"/api/v1/datasets/{version.pk}/download/?format=geojson"
     assert Job.objects.get(pk=job.pk).status == "succeeded"
+    failed = page.locator('article[data-version="7"]')
+    expect(failed.get_by_role("alert")).to_have_text(
+        "The build failed: OSError: No space left on device"
+    )
+    assert failed.get_by_role("link").count() == 0
     screenshot("datasets-viewer")
     assert console_errors == []
