@@ -178,11 +178,11 @@ export function ExtractionDialog({ eventId, bbox: drawn, onClose, onExtracted }:
               </label>
               <label className="grow">
                 Layer
-                <select required value={layerId} onChange={(e) => setLayerId(e.target.value)}>
+                <select aria-label="Layer" required value={layerId} onChange={(e) => setLayerId(e.target.value)}>
                   <option value="">Choose a layer…</option>
                   {layers.map((l) => (
                     <option key={l.identifier} value={l.identifier}>
-                      {l.title} ({l.identifier})
+                      {l.title === l.identifier ? l.title : `${l.title} (${l.identifier})`}
                     </option>
                   ))}
                 </select>
@@ -215,7 +215,7 @@ export function ExtractionDialog({ eventId, bbox: drawn, onClose, onExtracted }:
               <>
                 <label>
                   Resolution
-                  <select required value={resolution} onChange={(e) => setResolution(e.target.value)}>
+                  <select aria-label="Resolution" required value={resolution} onChange={(e) => setResolution(e.target.value)}>
                     <option value="">Choose…</option>
                     {(layer?.tile_matrix_sets ?? []).map((set) => (
                       <option key={set} value={set}>

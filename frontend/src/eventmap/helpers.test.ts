@@ -77,7 +77,7 @@ describe("GeoJSON bounds", () => {
   });
 
   it("closes the ring of a bbox polygon", () => {
-    const ring = bboxPolygon([0, 1, 2, 3]).coordinates[0];
+    const ring = bboxPolygon([0, 1, 2, 3]).coordinates[0] ?? [];
     expect(ring[0]).toEqual(ring[ring.length - 1]);
     expect(ring).toHaveLength(5);
   });

@@ -117,7 +117,7 @@ function when(value: string | null): string {
   return value ? value.slice(0, 10) : "no date";
 }
 
-function Footprint({ image, eventId }: { image: ImageData; eventId: number }) {
+function Footprint({ image, eventId, overlaid }: { image: ImageData; eventId: number; overlaid: boolean }) {
   const state = labelState(image);
   const ref = useCallback(
     (layer: L.GeoJSON | null) => {
@@ -131,7 +131,12 @@ function Footprint({ image, eventId }: { image: ImageData; eventId: number }) {
     <GeoJSONLayer
       ref={ref}
       data={image.footprint}
-      style={{ color: STATE_COLORS[state], weight: 2, fillOpacity: 0.08 }}
+      style={{
+        color: STATE_COLORS[state],
+        weight: 2,
+        fillOpacity: overlaid ? 0 : 0.08,
+        className: `footprint footprint-${image.id}`,
+      }}
     >
       <Popup>
         <strong>{image.name}</strong>
@@ -143,6 +148,42 @@ function Footprint({ image, eventId }: { image: ImageData; eventId: number }) {
         <a href={`/events/${eventId}/gallery/?image=${image.id}`}>Open in the gallery</a>
       </Popup>
     </GeoJSONLayer>
+  );
+}
+
+interface TileJson {
+  bounds: [number, number, number, number];
+  minzoom: number;
+  maxzoom: number;
+}
+
+/** An image's COG tiles over the map, only where and at the zooms the image has tiles
+ * (its TileJSON), so no tile is asked for outside it. */
+function Overlay({ image, stretch }: { image: ImageData; stretch: Stretch }) {
+  const [info, setInfo] = useState<TileJson | null>(null);
+  useEffect(() => {
+    if (!image.tilejson) return;
+    const controller = new AbortController();
+    fetch(image.tilejson, { credentials: "same-origin", signal: controller.signal })
+      .then((r) => (r.ok ? (r.json() as Promise<TileJson>) : null))
+      .then(setInfo, () => undefined);
+    return () => controller.abort();
+  }, [image.tilejson]);
+  if (!info || !image.tiles) return null;
+  const url = tileUrl(image.tiles, stretch);
+  const [west, south, east, north] = info.bounds;
+  return (
+    <TileLayer
+      key={url}
+      url={url}
+      zIndex={5}
+      bounds={[
+        [south, west],
+        [north, east],
+      ]}
+      minNativeZoom={info.minzoom}
+      maxNativeZoom={info.maxzoom}
+    />
   );
 }
 
@@ -365,10 +406,9 @@ export function EventMapPage({ data }: { data: PageData }) {
           )}
           {(images ?? [])
             .filter((image) => overlays[image.id] && image.tiles)
-            .map((image) => {
-              const url = tileUrl(image.tiles ?? "", overlays[image.id] ?? DEFAULT_STRETCH);
-              return <TileLayer key={`${image.id}-${url}`} url={url} zIndex={5} />;
-            })}
+            .map((image) => (
+              <Overlay key={image.id} image={image} stretch={overlays[image.id] ?? DEFAULT_STRETCH} />
+            ))}
           {event?.area_of_interest && (
             <GeoJSONLayer
               key={`aoi-${event.updated_at}`}
@@ -378,7 +418,12 @@ export function EventMapPage({ data }: { data: PageData }) {
             />
           )}
           {(images ?? []).map((image) => (
-            <Footprint key={`${image.id}-${labelState(image)}`} image={image} eventId={eventId} />
+            <Footprint
+              key={`${image.id}-${labelState(image)}-${image.id in overlays ? "on" : "off"}`}
+              image={image}
+              eventId={eventId}
+              overlaid={image.id in overlays}
+            />
           ))}
           {shapes.features.map((feature) => (
             <GeoJSONLayer
@@ -541,42 +586,6 @@ export function EventMapPage({ data }: { data: PageData }) {
             })}
           </ul>
         </section>
-        <section className="panel" aria-labelledby="gibs-title">
-          <h2 id="gibs-title">GIBS layer</h2>
-          <div className="row">
-            <label className="grow">
-              Search
-              <input type="search" value={gibsSearch} onChange={(e) => setGibsSearch(e.target.value)} />
-            </label>
-            <label>
-              Date
-              <input type="date" value={gibsDate} onChange={(e) => setGibsDate(e.target.value)} />
-            </label>
-          </div>
-          <label className="block">
-            Layer shown
-            <select value={gibsId} onChange={(e) => setGibsId(e.target.value)}>
-              <option value="">None</option>
-              {gibsLayers.map((l) => (
-                <option key={l.identifier} value={l.identifier}>
-                  {l.title}
-                </option>
-              ))}
-            </select>
-          </label>
-          {gibsLayer && !gibsXyz && (
-            <p className="muted">This layer has no tiles a Web Mercator map can show.</p>
-          )}
-          {gibsError && <p className="error">{gibsError}</p>}
-        </section>
-        {data.can.manage && (
-          <section className="panel" aria-labelledby="extract-title">
-            <h2 id="extract-title">Extract imagery</h2>
-            <button type="button" disabled={!map} onClick={() => startDraw("Rectangle", "extract")}>
-              Draw a box to extract
-            </button>
-          </section>
-        )}
         {data.can.annotate && (
           <section className="panel" aria-labelledby="shapes-title">
             <h2 id="shapes-title">Map shapes</h2>
@@ -677,6 +686,42 @@ export function EventMapPage({ data }: { data: PageData }) {
                 />
               </label>
             </div>
+          </section>
+        )}
+        <section className="panel" aria-labelledby="gibs-title">
+          <h2 id="gibs-title">GIBS layer</h2>
+          <div className="row">
+            <label className="grow">
+              Search
+              <input type="search" value={gibsSearch} onChange={(e) => setGibsSearch(e.target.value)} />
+            </label>
+            <label>
+              Date
+              <input type="date" value={gibsDate} onChange={(e) => setGibsDate(e.target.value)} />
+            </label>
+          </div>
+          <label className="block">
+            Layer shown
+            <select value={gibsId} onChange={(e) => setGibsId(e.target.value)}>
+              <option value="">None</option>
+              {gibsLayers.map((l) => (
+                <option key={l.identifier} value={l.identifier}>
+                  {l.title}
+                </option>
+              ))}
+            </select>
+          </label>
+          {gibsLayer && !gibsXyz && (
+            <p className="muted">This layer has no tiles a Web Mercator map can show.</p>
+          )}
+          {gibsError && <p className="error">{gibsError}</p>}
+        </section>
+        {data.can.manage && (
+          <section className="panel" aria-labelledby="extract-title">
+            <h2 id="extract-title">Extract imagery</h2>
+            <button type="button" disabled={!map} onClick={() => startDraw("Rectangle", "extract")}>
+              Draw a box to extract
+            </button>
           </section>
         )}
         {!data.can.annotate && shapes.features.length > 0 && (
