@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 
 from events.models import Event
@@ -28,6 +29,9 @@ def page_context(
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The page's initial data (frontend/src/lib/page.tsx: PageData)."""
+    # The page writes through the API with the session: make sure it has the CSRF cookie,
+    # whichever way the user signed in.
+    get_token(request)
     user = request.user
     role = role_of(user, event.team_id) if event else None
     data = {

@@ -65,3 +65,12 @@ def test_jobs_page_shows_progress_and_errors_in_words(  # type: ignore[no-untype
     assert page.locator(".topbar .badge").inner_text() == "1"
     screenshot("jobs")
     assert console_errors == []
+
+
+def test_a_page_gives_the_browser_the_csrf_cookie_its_writes_need(  # type: ignore[no-untyped-def]
+    page, sign_in
+) -> None:
+    user = MembershipFactory(role="manager").user
+    url = sign_in(user)  # a session cookie only, as after an SSO or a stale tab
+    page.goto(url + "/jobs/")
+    assert "csrftoken" in {cookie["name"] for cookie in page.context.cookies()}

@@ -51,7 +51,7 @@ export function Shell({ data, children }: { data: PageData; children: ReactNode 
       {event && (
         <div className="eventbar">
           <div>
-            <span className="eventbar-team">{event.team_name}</span>
+            <span className="eventbar-team">{event.team_name}</span>{" "}
             <h1 className="eventbar-name">{event.name}</h1>
             {data.role && <span className="role-badge">{data.role}</span>}
           </div>
