@@ -337,3 +337,51 @@ def test_map_shapes_are_drawn_labelled_reloaded_exported_and_imported(  # type: 
     expect(page.get_by_role("status").filter(has_text="Shape deleted.")).to_be_visible()
     assert not MapShape.objects.filter(pk=point.pk).exists()
     assert console_errors == []
+
+
+def test_sentinel_hub_acquisitions_are_searched_and_picked_in_the_dialog(  # type: ignore[no-untyped-def]
+    page, sign_in, screenshot, console_errors, sentinelhub_service
+) -> None:
+    membership = MembershipFactory(role="manager")
+    event = EventFactory(
+        team=membership.team, name="Yukon fires", area_of_interest=_box(-141, 59, -123, 69)
+    )
+    client = APIClient()
+    client.force_authenticate(membership.user)
+    saved = client.put(
+        f"/api/v1/teams/{membership.team.pk}/sentinelhub-credential/",
+        {"client_id": "team-client", "client_secret": "s3cret", "endpoint": "sentinelhub"},
+        format="json",
+    )
+    assert saved.status_code == 200, saved.content
+    url = _signed_in(sign_in, page, membership.user)
+    page.goto(f"{url}/events/{event.pk}/")
+    _map_ready(page)
+
+    page.get_by_role("button", name="Draw a box to extract").click()
+    _draw_box(page, -138, 61, -126, 67)
+    dialog = page.get_by_role("dialog", name="Extract imagery")
+    dialog.get_by_label("Sentinel Hub (Sentinel-2)").check()
+    dialog.get_by_label("From").fill("2024-09-01")
+    dialog.get_by_label("To", exact=True).fill("2024-09-02")
+    dialog.get_by_label("Max cloud %").fill("30")
+    dialog.get_by_role("button", name="Search acquisitions").click()
+
+    table = dialog.get_by_role("table")
+    expect(table).to_contain_text("51 acquisitions, 51 picked to extract")
+    rows = table.locator("tbody tr")
+    expect(rows).to_have_count(51)
+    # Sorted by date, each with its cloud cover (the recorded pages' first acquisition).
+    first = rows.first.get_by_role("cell")
+    expect(first.nth(1)).to_have_text("2020-04-30 10:09:22")
+    expect(first.nth(2)).to_have_text("6.8 %")
+    dialog.get_by_label("Extract 2020-04-30T10:09:22Z").uncheck()
+    expect(table).to_contain_text("51 acquisitions, 50 picked to extract")
+    sent = sentinelhub_service.search_bodies[0]
+    assert sent["filter"] == "eo:cloud_cover <= 30.0"
+    assert sent["datetime"] == "2024-09-01T00:00:00Z/2024-09-02T23:59:59Z"
+    west, south, east, north = sent["bbox"]
+    assert (west, north) == pytest.approx((-138, 67), abs=0.2)
+    assert (east, south) == pytest.approx((-126, 61), abs=0.2)
+    screenshot("event-map-sentinelhub-acquisitions")
+    assert console_errors == []

@@ -276,8 +276,11 @@ export function ExtractionDialog({ eventId, bbox: drawn, onClose, onExtracted }:
                 <p className="muted">No acquisition matches; widen the dates or the cloud cover.</p>
               )}
               {acquisitions && acquisitions.length > 0 && (
-                <table className="acquisitions">
-                  <caption className="muted">{acquisitions.length} acquisitions; pick those to extract</caption>
+                <div className="acquisitions">
+                <table>
+                  <caption className="muted">
+                    {acquisitions.length} acquisitions, {picked.size} picked to extract
+                  </caption>
                   <thead>
                     <tr>
                       <th scope="col">Extract</th>
@@ -307,6 +310,7 @@ export function ExtractionDialog({ eventId, bbox: drawn, onClose, onExtracted }:
                     ))}
                   </tbody>
                 </table>
+                </div>
               )}
             </div>
           )}
