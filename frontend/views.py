@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from events.models import Event
 from events.rules import Action, role_allows, role_of
+from workers.exports import EXPORTERS
 
 
 def page_context(
@@ -112,7 +113,13 @@ def event_uploads(request: HttpRequest, event_id: int) -> HttpResponse:
 @login_required
 def event_datasets(request: HttpRequest, event_id: int) -> HttpResponse:
     event = _member_event(request, event_id)
-    return _page(request, "datasets", f"{event.name} — datasets", event=event)
+    return _page(
+        request,
+        "datasets",
+        f"{event.name} — datasets",
+        event=event,
+        extra={"formats": list(EXPORTERS)},  # the form offers what the registry builds
+    )
 
 
 @login_required

@@ -35,13 +35,6 @@ HOLE = {
 SMALL = {"type": "Polygon", "coordinates": [[[1, 1], [9, 1], [9, 9], [1, 9], [1, 1]]]}
 
 
-def signed_in(page, live_server, sign_in, user) -> str:  # type: ignore[no-untyped-def]
-    """sign_in, with the CSRF cookie a real sign-in leaves (the login page sets it; the page
-    views do not), which the page's POST sends back."""
-    page.goto(f"{live_server.url}/login/")
-    return str(sign_in(user))
-
-
 def labelled_event(role: str) -> dict[str, Any]:
     """A georeferenced GeoTIFF with a box and a polygon with a hole, a plain PNG with a box,
     and a tag on each (as tests/api/test_datasets.py)."""
@@ -73,7 +66,7 @@ def test_build_a_version_and_download_its_coco(  # type: ignore[no-untyped-def]
 ) -> None:
     world = labelled_event(Role.REVIEWER)
     event = world["event"]
-    url = signed_in(page, live_server, sign_in, world["user"])
+    url = sign_in(world["user"])
     page.goto(f"{url}/events/{event.pk}/datasets/")
     expect(page.get_by_text("No dataset version yet.")).to_be_visible()
     # Every exporter is offered; COCO and GeoJSON are ticked by default.
@@ -170,7 +163,7 @@ def test_viewers_list_and_download_but_do_not_build(  # type: ignore[no-untyped-
         error="OSError: No space left on device",
         created_by=world["author"],
     )
-    url = signed_in(page, live_server, sign_in, world["user"])
+    url = sign_in(world["user"])
     page.goto(f"{url}/events/{event.pk}/datasets/")
     expect(page.get_by_text("Building a dataset version needs the reviewer")).to_be_visible()
     assert page.get_by_role("button", name="Build version").count() == 0

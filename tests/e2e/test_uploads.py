@@ -4,25 +4,18 @@ upload progress, then ingested by the real worker; refusals and failures are in 
 from __future__ import annotations
 
 import zipfile
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from events.models import Image
 from tests.factories import EventFactory, MembershipFactory
+from tests.rasters import DATA
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def signed_in(page, live_server, sign_in, user) -> str:  # type: ignore[no-untyped-def]
-    """sign_in, with the CSRF cookie a real sign-in leaves (the login page sets it; the page
-    views do not), which the upload's XMLHttpRequest sends back."""
-    page.goto(f"{live_server.url}/login/")
-    return str(sign_in(user))
-
-
-RGB = Path("/work/shared/data/rasterio/RGB.byte.tif")
+RGB = DATA / "rasterio" / "RGB.byte.tif"
 
 
 def test_upload_a_geotiff_and_a_broken_file(  # type: ignore[no-untyped-def]
@@ -32,7 +25,7 @@ def test_upload_a_geotiff_and_a_broken_file(  # type: ignore[no-untyped-def]
     event = EventFactory(team=membership.team, name="Valley floods")
     broken = tmp_path / "broken.tif"
     broken.write_text("hello, I am not an image\n")
-    url = signed_in(page, live_server, sign_in, membership.user)
+    url = sign_in(membership.user)
     page.goto(f"{url}/events/{event.pk}/uploads/")
     expect(page.get_by_role("heading", name="Upload imagery")).to_be_visible()
     screenshot("uploads-empty")
@@ -100,7 +93,7 @@ def test_archive_failures_are_shown_in_words(  # type: ignore[no-untyped-def]
     slip = tmp_path / "slip.zip"
     with zipfile.ZipFile(slip, "w") as archive:
         archive.writestr("../../evil.tif", RGB.read_bytes())
-    url = signed_in(page, live_server, sign_in, membership.user)
+    url = sign_in(membership.user)
     page.goto(f"{url}/events/{event.pk}/uploads/")
     page.get_by_label("Or choose files").set_input_files([str(truncated), str(slip)])
 
@@ -136,7 +129,7 @@ def test_files_dropped_on_the_zone_are_uploaded(  # type: ignore[no-untyped-def]
     one is refused in the request, so no job is queued."""
     membership = MembershipFactory(role="manager")
     event = EventFactory(team=membership.team)
-    url = signed_in(page, live_server, sign_in, membership.user)
+    url = sign_in(membership.user)
     page.goto(f"{url}/events/{event.pk}/uploads/")
     zone = page.get_by_test_id("dropzone")
     data = page.evaluate_handle(

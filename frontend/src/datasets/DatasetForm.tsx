@@ -5,7 +5,7 @@ import { api, errorText } from "../lib/api";
 import type { Job, LabelClass } from "../lib/types";
 import {
   DEFAULT_FORM,
-  FORMATS,
+  type FormatChoice,
   REVIEW_STATES,
   SOURCES,
   SPLITS,
@@ -52,11 +52,13 @@ function CheckboxGroup<T extends string | number>({
 export function DatasetForm({
   eventId,
   classes,
+  formats,
   onStarted,
   onDone,
 }: {
   eventId: number;
   classes: LabelClass[];
+  formats: FormatChoice[];
   onStarted: (jobId: number) => void;
   onDone: () => void;
 }) {
@@ -101,7 +103,7 @@ export function DatasetForm({
       <div className="dataset-grid">
         <CheckboxGroup
           legend="Formats"
-          options={FORMATS.map((f) => ({ value: f.name, label: f.title, title: f.hint }))}
+          options={formats.map((f) => ({ value: f.name, label: f.title, title: f.hint }))}
           value={form.formats}
           onChange={(v) => set("formats", v)}
         />

@@ -6,6 +6,7 @@ import type { PageData } from "../lib/page";
 import type { LabelClass } from "../lib/types";
 import { usePolling } from "../lib/usePolling";
 import { DatasetForm } from "./DatasetForm";
+import { formatChoices } from "./request";
 import type { DatasetVersion } from "./types";
 import { VersionList } from "./VersionList";
 import "./datasets.css";
@@ -70,6 +71,7 @@ export function DatasetsPage({ data }: { data: PageData }) {
           <DatasetForm
             eventId={event.id}
             classes={classes}
+            formats={formatChoices(data.extra.formats)}
             onStarted={(jobId) => {
               setTrackedJob(jobId);
               void load();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_FORM, buildDatasetRequest, endOfDay, ratioErrors, toggled } from "./request";
+import { DEFAULT_FORM, buildDatasetRequest, endOfDay, formatChoices, ratioErrors, toggled } from "./request";
 
 describe("ratioErrors", () => {
   it("accepts ratios adding up to 1", () => {
@@ -110,5 +110,15 @@ describe("helpers", () => {
     expect(toggled([1, 2], 3, true)).toEqual([1, 2, 3]);
     expect(toggled([1, 2], 2, true)).toEqual([1, 2]);
     expect(toggled([1, 2], 1, false)).toEqual([2]);
+  });
+});
+
+describe("formatChoices", () => {
+  it("offers the server's formats in its order, with titles, and names an unknown one", () => {
+    expect(formatChoices(["geojson", "coco", "parquet"])).toEqual([
+      { name: "geojson", title: "GeoJSON", hint: "EPSG:4326 annotations, map shapes, footprints" },
+      { name: "coco", title: "COCO", hint: "boxes, polygons, masks (instances JSON per split)" },
+      { name: "parquet", title: "parquet", hint: "" },
+    ]);
   });
 });

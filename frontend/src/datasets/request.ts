@@ -1,11 +1,14 @@
 // Pure helpers of the datasets page: the form's state, the API request built from it
 // (POST /api/v1/events/{id}/datasets/, workers/exports/build.py) and its checks in words.
 
-/**
- * The export formats (workers/exports/__init__.py: EXPORTERS). The API does not list them;
- * a format added there and missing here is still named by the API's 400 ("known: ...").
- */
-export const FORMATS: { name: string; title: string; hint: string }[] = [
+export interface FormatChoice {
+  name: string;
+  title: string;
+  hint: string;
+}
+
+/** How the known export formats are shown; the list offered comes from the server. */
+export const FORMATS: FormatChoice[] = [
   { name: "coco", title: "COCO", hint: "boxes, polygons, masks (instances JSON per split)" },
   { name: "yolo", title: "YOLO", hint: "detection and segmentation labels, data.yaml" },
   { name: "voc", title: "Pascal VOC", hint: "boxes as XML" },
@@ -16,6 +19,17 @@ export const FORMATS: { name: string; title: string; hint: string }[] = [
   { name: "masks", title: "Masks", hint: "GeoTIFF class masks on the image grid" },
   { name: "classification_csv", title: "Classification CSV", hint: "image-level tags" },
 ];
+
+/**
+ * The formats to offer: the server's registry (workers/exports EXPORTERS, in the page data)
+ * in its order, shown with the titles above; a format without one shows its name.
+ */
+export function formatChoices(registered: unknown): FormatChoice[] {
+  const names = Array.isArray(registered)
+    ? registered.filter((n): n is string => typeof n === "string")
+    : FORMATS.map((f) => f.name);
+  return names.map((name) => FORMATS.find((f) => f.name === name) ?? { name, title: name, hint: "" });
+}
 
 export const TAG_STATES = ["positive", "negative"] as const;
 export const REVIEW_STATES = ["pending", "accepted", "rejected"] as const;
