@@ -15,20 +15,6 @@ from tests.factories import EventFactory, LabelClassFactory, MembershipFactory, 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def signed_in(page: Page, sign_in, live_server):  # type: ignore[no-untyped-def]
-    """sign_in plus the CSRF cookie a real sign-in leaves: the login form sets it, the page
-    views do not (frontend/views.py has no ensure_csrf_cookie; see the report)."""
-
-    def login(user) -> str:  # type: ignore[no-untyped-def]
-        page.goto(f"{live_server.url}/login/")  # signed out: the form, and its CSRF cookie
-        url = str(sign_in(user))
-        assert any(c["name"] == "csrftoken" for c in page.context.cookies())
-        return url
-
-    return login
-
-
 def add_class(
     page: Page, name: str, *, kind: str = "object", hotkey: str = "", value: str = ""
 ) -> None:
@@ -53,12 +39,12 @@ def class_names(page: Page) -> list[str]:
 
 
 def test_manager_creates_an_event_and_its_label_classes(  # type: ignore[no-untyped-def]
-    page: Page, signed_in, screenshot, console_errors
+    page: Page, sign_in, screenshot, console_errors
 ) -> None:
     membership = MembershipFactory(role=Role.MANAGER, team__name="Flood watch")
     MembershipFactory(user=membership.user, role=Role.VIEWER, team__name="Dust (read only)")
     old = EventFactory(team=membership.team, name="Older flood", phenomenon="flood")
-    url = signed_in(membership.user)
+    url = sign_in(membership.user)
 
     page.goto(url + "/events/")
     row = page.locator(f"tr[data-event-id='{old.pk}']")
@@ -155,11 +141,11 @@ def test_manager_creates_an_event_and_its_label_classes(  # type: ignore[no-unty
 
 
 def test_area_of_interest_is_drawn_as_a_rectangle_and_saved(  # type: ignore[no-untyped-def]
-    page: Page, signed_in, screenshot, console_errors
+    page: Page, sign_in, screenshot, console_errors
 ) -> None:
     membership = MembershipFactory(role=Role.OWNER)
     event = EventFactory(team=membership.team, area_of_interest=None)
-    url = signed_in(membership.user)
+    url = sign_in(membership.user)
     page.goto(f"{url}/events/{event.pk}/settings/")
     expect(page.get_by_test_id("aoi-summary")).to_have_text("No area of interest.")
 
@@ -282,13 +268,13 @@ def test_area_of_interest_is_drawn_as_a_rectangle_and_saved(  # type: ignore[no-
 
 
 def test_owner_invites_a_member_changes_their_role_and_removes_them(  # type: ignore[no-untyped-def]
-    page: Page, signed_in, screenshot, console_errors
+    page: Page, sign_in, screenshot, console_errors
 ) -> None:
     owner = MembershipFactory(role=Role.OWNER, team__name="Dust storms")
     team = owner.team
     MembershipFactory(team=team, role=Role.VIEWER, user__username="victor")
     newcomer = UserFactory(username="noor", email="noor@example.org")
-    url = signed_in(owner.user)
+    url = sign_in(owner.user)
     page.goto(url + "/teams/")
     expect(page.get_by_role("button", name=re.compile("Dust storms"))).to_have_attribute(
         "aria-pressed", "true"
@@ -330,12 +316,12 @@ def test_owner_invites_a_member_changes_their_role_and_removes_them(  # type: ig
 
 
 def test_a_manager_cannot_touch_owners(  # type: ignore[no-untyped-def]
-    page: Page, signed_in, console_errors
+    page: Page, sign_in, console_errors
 ) -> None:
     manager = MembershipFactory(role=Role.MANAGER, team__name="Ash plumes")
     MembershipFactory(team=manager.team, role=Role.OWNER, user__username="olga")
     MembershipFactory(team=manager.team, role=Role.ANNOTATOR, user__username="ann")
-    url = signed_in(manager.user)
+    url = sign_in(manager.user)
     page.goto(url + "/teams/")
     expect(page.locator("tr[data-member='olga']")).to_contain_text("owner")
     assert page.get_by_label("Role of olga").count() == 0
@@ -353,11 +339,11 @@ def test_a_manager_cannot_touch_owners(  # type: ignore[no-untyped-def]
 
 
 def test_a_new_team_and_a_viewer_sees_no_member_controls(  # type: ignore[no-untyped-def]
-    page: Page, signed_in, console_errors
+    page: Page, sign_in, console_errors
 ) -> None:
     viewer = MembershipFactory(role=Role.VIEWER, team__name="Cloud streets")
     MembershipFactory(team=viewer.team, role=Role.ANNOTATOR, user__username="ann")
-    url = signed_in(viewer.user)
+    url = sign_in(viewer.user)
     page.goto(url + "/teams/")
     expect(page.locator("tr[data-member='ann']")).to_contain_text("annotator")
     assert page.get_by_label("Role of ann").count() == 0
@@ -376,7 +362,7 @@ def test_a_new_team_and_a_viewer_sees_no_member_controls(  # type: ignore[no-unt
 
 
 def test_a_viewer_sees_the_settings_read_only(  # type: ignore[no-untyped-def]
-    page: Page, signed_in, screenshot, console_errors
+    page: Page, sign_in, screenshot, console_errors
 ) -> None:
     viewer = MembershipFactory(role=Role.VIEWER)
     event = EventFactory(
@@ -385,7 +371,7 @@ def test_a_viewer_sees_the_settings_read_only(  # type: ignore[no-untyped-def]
         area_of_interest=MultiPolygon(Polygon.from_bbox((-20, 10, 10, 35)), srid=4326),
     )
     LabelClassFactory(event=event, name="dust plume", hotkey="d", color="#f58231")
-    url = signed_in(viewer.user)
+    url = sign_in(viewer.user)
     page.goto(f"{url}/events/{event.pk}/settings/")
     expect(page.locator("tr[data-class='dust plume']")).to_contain_text("d")
     expect(page.get_by_label("Name", exact=True)).to_have_value("Saharan dust")

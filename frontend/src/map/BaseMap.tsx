@@ -2,6 +2,8 @@
 // (BASEMAP_URL; none when it is empty, so the map works offline) and Leaflet-Geoman loaded
 // for drawing. Children are react-leaflet layers and controls.
 import "leaflet/dist/leaflet.css";
+// Leaflet first: Geoman extends the global `L` that importing Leaflet defines.
+import "leaflet";
 import "@geoman-io/leaflet-geoman-free";
 import "@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css";
 import type { LatLngBoundsExpression } from "leaflet";
