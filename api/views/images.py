@@ -12,6 +12,7 @@ from api.serializers.images import (
     ImageSerializer,
     ImageTagWriteSerializer,
     ImageUpdateSerializer,
+    image_rows,
 )
 from api.views.base import LabelerGenericAPIView
 from events import selectors
@@ -30,11 +31,9 @@ class ImageListView(LabelerGenericAPIView):
         event = selectors.event_get(user=self.user, event_id=event_id)
         query = ImageFilterSerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        images = image_list_filtered(
-            user=self.user, event=event, **query.validated_data
-        ).prefetch_related("image_tags")
+        images = image_list_filtered(user=self.user, event=event, **query.validated_data)
         page = self.paginate_queryset(images)
-        return self.get_paginated_response(ImageSerializer(page, many=True).data)
+        return self.get_paginated_response(image_rows(page or []))
 
 
 class ImageDetailView(LabelerGenericAPIView):
