@@ -100,6 +100,13 @@ describe("tile URLs", () => {
       url: "https://gibs.earthdata.nasa.gov/wmts/epsg3857/best/MODIS_Terra/default/2024-01-02/GoogleMapsCompatible_Level9/{z}/{y}/{x}.jpg",
       maxNativeZoom: 9,
     });
+    expect(
+      gibsXyzTemplate(
+        "http://map1.vis.earthdata.nasa.gov/wmts-geo/L/default/{Time}/{TileMatrixSet}/{TileMatrix}/{TileRow}/{TileCol}.jpg",
+        ["EPSG4326_250m"],
+        "2013-07-01",
+      )?.url,
+    ).toBe("http://map1.vis.earthdata.nasa.gov/wmts-webmerc/L/default/2013-07-01/GoogleMapsCompatible_Level9/{z}/{y}/{x}.jpg");
     expect(gibsXyzTemplate(gibs, ["EPSG4326_16km"], "")).toBeNull();
     expect(gibsXyzTemplate("http://other/{TileMatrix}/{TileRow}/{TileCol}", ["250m"], "")).toBeNull();
   });

@@ -160,7 +160,8 @@ export interface GibsXyz {
  * The catalogue's WMTS templates are on the configured service, normally GIBS's EPSG:4326
  * endpoint, whose tiles do not fit a Web Mercator map; GIBS serves the same layers at
  * .../wmts/epsg3857/... with GoogleMapsCompatible matrix sets, so the template is moved
- * there. Templates already on epsg3857 are used as they are. */
+ * there (the 2014 service's .../wmts-geo/ to .../wmts-webmerc/). Templates already on
+ * epsg3857 are used as they are. */
 export function gibsXyzTemplate(
   template: string,
   tileMatrixSets: string[],
@@ -169,10 +170,15 @@ export function gibsXyzTemplate(
   if (!template.includes("{TileMatrix}") || !template.includes("{TileRow}")) return null;
   let url = template;
   let matrixSet: { set: string; maxZoom: number } | undefined;
-  if (/\/epsg4326\//i.test(url)) {
-    matrixSet = tileMatrixSets.map((s) => MERCATOR_SETS[s]).find((s) => s !== undefined);
+  const geographic = /\/epsg4326\//i.test(url) ? "/epsg3857/" : /\/wmts-geo\//i.test(url) ? "/wmts-webmerc/" : null;
+  if (geographic) {
+    // GIBS's EPSG:4326 endpoint (.../wmts/epsg4326/..., before 2015 .../wmts-geo/...) and its
+    // Web Mercator twin (.../wmts/epsg3857/..., before .../wmts-webmerc/...).
+    matrixSet = tileMatrixSets
+      .map((s) => MERCATOR_SETS[s.replace(/^EPSG4326_/i, "")])
+      .find((s) => s !== undefined);
     if (!matrixSet) return null;
-    url = url.replace(/\/epsg4326\//i, "/epsg3857/");
+    url = url.replace(/\/epsg4326\//i, "/epsg3857/").replace(/\/wmts-geo\//i, "/wmts-webmerc/");
   } else if (/\/epsg3857\//i.test(url)) {
     const name = tileMatrixSets.find((s) => s.startsWith("GoogleMapsCompatible"));
     if (!name) return null;
