@@ -87,7 +87,7 @@ def _wait_job(job_id: int) -> Job:
 
 
 def _map_ready(page: Page) -> None:
-    page.wait_for_function("() => window.__eventMap && window.__eventMap.map !== null")
+    page.wait_for_function("() => window.__eventMap && window.__eventMap.ready")
 
 
 def _screen_point(page: Page, lat: float, lon: float) -> tuple[float, float]:

@@ -47,6 +47,8 @@ type DrawPurpose = "extract" | "shape";
 
 interface TestHooks {
   map: L.Map | null;
+  /** The first view is set (fitted to the area of interest or the images, or left). */
+  ready: boolean;
   footprints: Map<number, L.GeoJSON>;
   shapes: Map<number, L.GeoJSON>;
   footprintBounds: (id: number) => [[number, number], [number, number]] | null;
@@ -63,6 +65,7 @@ function hooks(): TestHooks {
     const footprints = new Map<number, L.GeoJSON>();
     window.__eventMap = {
       map: null,
+      ready: false,
       footprints,
       shapes: new Map(),
       footprintBounds: (id) => {
@@ -85,7 +88,8 @@ function MapBridge({
   onMap,
   onCreate,
 }: {
-  fit: [[number, number], [number, number]] | null;
+  /** Where to look first; null: nothing to fit; undefined: still loading. */
+  fit: [[number, number], [number, number]] | null | undefined;
   onMap: (map: L.Map) => void;
   onCreate: (layer: L.Layer, shape: string) => void;
 }) {
@@ -105,9 +109,10 @@ function MapBridge({
     };
   }, [map, onMap]);
   useEffect(() => {
-    if (fit && !fitted.current) {
+    if (fit !== undefined && !fitted.current) {
       fitted.current = true;
-      map.fitBounds(fit, { padding: [20, 20], maxZoom: 12 });
+      if (fit) map.fitBounds(fit, { padding: [20, 20], maxZoom: 12, animate: false });
+      hooks().ready = true;
     }
   }, [fit, map]);
   return null;
@@ -262,7 +267,7 @@ export function EventMapPage({ data }: { data: PageData }) {
   }, [gibsSearch]);
 
   const fit = useMemo(() => {
-    if (!event || images === null) return null;
+    if (!event || images === null) return undefined;
     const aoi = geometryBounds(event.area_of_interest);
     return aoi ?? unionBounds(images.map((i) => geometryBounds(i.footprint)));
   }, [event, images]);
