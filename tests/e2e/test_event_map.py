@@ -313,7 +313,26 @@ def test_map_shapes_are_drawn_labelled_reloaded_exported_and_imported(  # type: 
     expect(page.get_by_role("form", name=f"Shape #{shape.pk}")).to_be_visible()
     expect(page.get_by_label("Attribute 1 value")).to_have_value("2 m")
     screenshot("event-map-shapes")
-    page.get_by_role("form", name=f"Shape #{shape.pk}").get_by_role("button", name="Cancel").click()
+
+    # Editing the geometry: drag the box's north-east corner further north-east.
+    form = page.get_by_role("form", name=f"Shape #{shape.pk}")
+    form.get_by_role("button", name="Edit geometry").click()
+    x, y = _screen_point(page, 46.2, 11.2)
+    corner = page.locator(".leaflet-marker-icon.marker-icon").filter(
+        has_not=page.locator(".marker-icon-middle")
+    )
+    expect(corner.first).to_be_visible()
+    page.mouse.move(x, y)
+    page.mouse.down()
+    tx, ty = _screen_point(page, 46.4, 11.5)
+    page.mouse.move((x + tx) / 2, (y + ty) / 2)
+    page.mouse.move(tx, ty)
+    page.mouse.up()
+    form.get_by_role("button", name="Save shape").click()
+    expect(page.get_by_role("status").filter(has_text="Shape updated.")).to_be_visible()
+    shape.refresh_from_db()
+    assert shape.geometry.extent == pytest.approx((10.5, 45.5, 11.5, 46.4), abs=0.05)
+    assert shape.properties == {"depth": "2 m"} and shape.label_class_id == debris.pk
 
     with page.expect_download() as info:
         page.get_by_role("button", name="Export GeoJSON").click()

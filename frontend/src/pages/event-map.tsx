@@ -509,6 +509,7 @@ export function EventMapPage({ data }: { data: PageData }) {
                     <label className="inline grow">
                       <input
                         type="checkbox"
+                        aria-label={`Show ${image.name} on the map`}
                         disabled={!image.tiles}
                         checked={Boolean(stretch)}
                         onChange={(e) => {
