@@ -432,3 +432,27 @@ def test_sentinel_hub_acquisitions_are_searched_and_picked_in_the_dialog(  # typ
     assert (east, south) == pytest.approx((-126, 61), abs=0.2)
     screenshot("event-map-sentinelhub-acquisitions")
     assert console_errors == []
+
+
+def test_a_viewer_sees_the_map_without_drawing_tools(  # type: ignore[no-untyped-def]
+    page, sign_in, console_errors
+) -> None:
+    membership = MembershipFactory(role="viewer")
+    event = EventFactory(team=membership.team, area_of_interest=_box(5, 50, 6, 51))
+    MapShape.objects.create(
+        event=event, geometry=Polygon.from_bbox((5.2, 50.2, 5.4, 50.4)), properties={}
+    )
+    url = _signed_in(sign_in, page, membership.user)
+    page.goto(f"{url}/events/{event.pk}/")
+    _map_ready(page)
+    expect(page.get_by_text("1 shapes (view only).")).to_be_visible()
+    expect(page.get_by_role("group", name="Draw a shape")).to_have_count(0)
+    expect(page.get_by_role("button", name="Draw a box to extract")).to_have_count(0)
+    expect(page.get_by_role("button", name="Import GeoJSON")).to_have_count(0)
+    # The view is the area of interest.
+    (s, w), (n, e) = page.evaluate(
+        "() => { const b = window.__eventMap.map.getBounds();"
+        " return [[b.getSouth(), b.getWest()], [b.getNorth(), b.getEast()]]; }"
+    )
+    assert w <= 5 and s <= 50 and e >= 6 and n >= 51
+    assert console_errors == []

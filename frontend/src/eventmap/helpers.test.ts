@@ -3,6 +3,7 @@ import {
   attributeRows,
   bboxOf,
   bboxPolygon,
+  drawHint,
   exportFileName,
   featuresToImport,
   geometryBounds,
@@ -143,5 +144,13 @@ describe("shape properties and GeoJSON files", () => {
 
   it("names the export after the event", () => {
     expect(exportFileName("Flood in Nova Scotia!")).toBe("flood-in-nova-scotia-shapes.geojson");
+  });
+});
+
+describe("drawHint", () => {
+  it("says how to finish each kind of shape", () => {
+    expect(drawHint("Rectangle", true)).toBe("Draw the box: click one corner, then the opposite corner.");
+    expect(drawHint("CircleMarker", false)).toBe("Drawing a point: click on the map.");
+    expect(drawHint("Line", false)).toBe("Drawing a line: click on the map; click the last point again to finish.");
   });
 });

@@ -248,3 +248,13 @@ export function exportFileName(eventName: string): string {
   const slug = eventName.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
   return `${slug || "event"}-shapes.geojson`;
 }
+
+export type DrawKind = "Rectangle" | "Polygon" | "Line" | "CircleMarker";
+
+/** What to do while drawing, in words. */
+export function drawHint(kind: DrawKind, extractionBox: boolean): string {
+  if (extractionBox) return "Draw the box: click one corner, then the opposite corner.";
+  const name = { Rectangle: "box", Polygon: "polygon", Line: "line", CircleMarker: "point" }[kind];
+  const finish = kind === "Polygon" || kind === "Line" ? "; click the last point again to finish" : "";
+  return `Drawing a ${name}: click on the map${finish}.`;
+}

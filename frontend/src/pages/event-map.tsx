@@ -28,6 +28,7 @@ import {
   STATE_NAMES,
   attributeRows,
   bboxOf,
+  drawHint,
   exportFileName,
   featuresToImport,
   geometryBounds,
@@ -37,6 +38,7 @@ import {
   tileUrl,
   unionBounds,
   type Bbox,
+  type DrawKind,
   type LabelState,
   type Stretch,
 } from "../eventmap/helpers";
@@ -274,13 +276,17 @@ export function EventMapPage({ data }: { data: PageData }) {
 
   const gibsLayer = gibsLayers.find((l) => l.identifier === gibsId) ?? null;
   const gibsXyz = gibsLayer
-    ? gibsXyzTemplate(gibsLayer.tile_url_template, gibsLayer.tile_matrix_sets, gibsDate || gibsLayer.time?.default || "")
+    ? gibsXyzTemplate(
+        gibsLayer.tile_url_template,
+        gibsLayer.tile_matrix_sets,
+        gibsDate || gibsLayer.time?.default || "",
+      )
     : null;
 
-  function startDraw(kind: "Rectangle" | "Polygon" | "Line" | "CircleMarker", why: DrawPurpose) {
+  function startDraw(kind: DrawKind, why: DrawPurpose) {
     if (!map) return;
     purpose.current = why;
-    setDrawing(why === "extract" ? "Draw the box: click one corner, then the opposite corner." : `Drawing a ${kind === "CircleMarker" ? "point" : kind.toLowerCase()}: click on the map${kind === "Polygon" || kind === "Line" ? "; click the last point again to finish" : ""}.`);
+    setDrawing(drawHint(kind, why === "extract"));
     map.pm.enableDraw(kind, { snappable: false });
   }
 
@@ -290,7 +296,9 @@ export function EventMapPage({ data }: { data: PageData }) {
     map?.pm.disableDraw();
     if (purpose.current === "extract" && layer instanceof L.Rectangle) {
       const b = layer.getBounds();
-      setExtractBox(bboxOf({ west: b.getWest(), south: b.getSouth(), east: b.getEast(), north: b.getNorth() }));
+      setExtractBox(
+        bboxOf({ west: b.getWest(), south: b.getSouth(), east: b.getEast(), north: b.getNorth() }),
+      );
     } else {
       const geojson = (layer as L.Polygon).toGeoJSON() as GeoJSON.Feature;
       setSelected(null);
@@ -302,7 +310,8 @@ export function EventMapPage({ data }: { data: PageData }) {
   const selectedShape = shapes.features.find((f) => f.id === selected) ?? null;
 
   function stopGeometryEdit() {
-    if (selected !== null) shapeLayers.current.get(selected)?.eachLayer((l) => (l as L.Polygon).pm?.disable());
+    const group = selected === null ? undefined : shapeLayers.current.get(selected);
+    group?.eachLayer((l) => (l as L.Polygon).pm?.disable());
     setEditingGeometry(false);
   }
 
