@@ -220,7 +220,7 @@ class ImageFilterSerializer(StrictSerializer):
     ordering = serializers.ChoiceField(
         choices=ordering_choices(),
         required=False,
-        help_text="a field, '-' first for descending; unknown values (null) last; ties by id",
+        help_text="a field, - first for descending; nulls rank above all values; ties by id",
     )
     page = serializers.IntegerField(required=False, min_value=1)
     page_size = serializers.IntegerField(required=False, min_value=1)

@@ -32,8 +32,10 @@ class ImageListView(LabelerGenericAPIView):
         query = ImageFilterSerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         images = image_list_filtered(user=self.user, event=event, **query.validated_data)
-        page = self.paginate_queryset(images)
-        return self.get_paginated_response(image_rows(page or []))
+        # Count and page through ids only (index-only scans), then read the page's rows.
+        ids = self.paginate_queryset(images.values_list("pk", flat=True)) or []
+        rows = {image.pk: image for image in Image.objects.filter(pk__in=ids)}
+        return self.get_paginated_response(image_rows([rows[pk] for pk in ids if pk in rows]))
 
 
 class ImageDetailView(LabelerGenericAPIView):

@@ -67,7 +67,16 @@ class Image(models.Model):
 
     class Meta:
         ordering = ["event_id", "id"]
-        indexes = [models.Index(fields=["event", "source", "status"])]
+        indexes = [
+            models.Index(fields=["event", "source", "status"]),
+            # The gallery's orderings (events.image_selectors): a page deep in a large event
+            # is an index-only scan, either direction.
+            models.Index(fields=["event", "id"], name="image_event_id_idx"),
+            models.Index(fields=["event", "acquired_at", "id"], name="image_event_acquired_idx"),
+            models.Index(fields=["event", "name", "id"], name="image_event_name_idx"),
+            models.Index(fields=["event", "cloud_cover", "id"], name="image_event_cloud_idx"),
+            models.Index(fields=["event", "created_at", "id"], name="image_event_created_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(width__gt=0) & models.Q(height__gt=0),

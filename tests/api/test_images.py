@@ -473,14 +473,14 @@ def test_image_list_gallery_filters(api, event, viewer, gallery, tag_class, quer
         ("-id", ["d-predicted.tif", "c-manual.tif", "e-plain.tif", "a-neg.tif", "b-pos.tif"]),
         ("name", ["a-neg.tif", "b-pos.tif", "c-manual.tif", "d-predicted.tif", "e-plain.tif"]),
         ("-name", ["e-plain.tif", "d-predicted.tif", "c-manual.tif", "b-pos.tif", "a-neg.tif"]),
-        # Unknown values come last both ways.
+        # Unknown values rank above every known one: last ascending, first descending.
         (
             "acquired_at",
             ["a-neg.tif", "c-manual.tif", "b-pos.tif", "d-predicted.tif", "e-plain.tif"],
         ),
         (
             "-acquired_at",
-            ["d-predicted.tif", "b-pos.tif", "c-manual.tif", "a-neg.tif", "e-plain.tif"],
+            ["e-plain.tif", "d-predicted.tif", "b-pos.tif", "c-manual.tif", "a-neg.tif"],
         ),
         (
             "cloud_cover",
@@ -488,7 +488,7 @@ def test_image_list_gallery_filters(api, event, viewer, gallery, tag_class, quer
         ),
         (
             "-cloud_cover",
-            ["d-predicted.tif", "c-manual.tif", "a-neg.tif", "b-pos.tif", "e-plain.tif"],
+            ["e-plain.tif", "d-predicted.tif", "c-manual.tif", "a-neg.tif", "b-pos.tif"],
         ),
         (
             "created_at",
