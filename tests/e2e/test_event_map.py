@@ -22,7 +22,14 @@ from rasterio.warp import transform_bounds
 from rest_framework.test import APIClient
 
 from events.models import Image, LabelClass, MapShape
-from tests.factories import EventFactory, LabelClassFactory, MembershipFactory
+from tests.factories import (
+    AnnotationFactory,
+    EventFactory,
+    ImageFactory,
+    LabelClassFactory,
+    MapShapeFactory,
+    MembershipFactory,
+)
 from tests.gibs import FakeGibs
 from tests.gibs_tiles import LAYER, TILE_FILES, FakeTiles
 from workers.models import Job
@@ -434,25 +441,36 @@ def test_sentinel_hub_acquisitions_are_searched_and_picked_in_the_dialog(  # typ
     assert console_errors == []
 
 
-def test_a_viewer_sees_the_map_without_drawing_tools(  # type: ignore[no-untyped-def]
-    page, sign_in, console_errors
+def test_a_viewer_sees_the_map_without_drawing_tools_and_footprints_by_state(  # type: ignore[no-untyped-def]
+    page, sign_in, screenshot, console_errors
 ) -> None:
     membership = MembershipFactory(role="viewer")
-    event = EventFactory(team=membership.team, area_of_interest=_box(5, 50, 6, 51))
-    MapShape.objects.create(
-        event=event, geometry=Polygon.from_bbox((5.2, 50.2, 5.4, 50.4)), properties={}
-    )
+    event = EventFactory(team=membership.team)  # no area of interest: fitted to the images
+    plain = ImageFactory(event=event, name="plain.tif")
+    annotated = ImageFactory(event=event, name="annotated.tif")
+    AnnotationFactory(image=annotated)
+    shape = MapShapeFactory(event=event)
     url = _signed_in(sign_in, page, membership.user)
     page.goto(f"{url}/events/{event.pk}/")
     _map_ready(page)
-    expect(page.get_by_text("1 shapes (view only).")).to_be_visible()
+    expect(page.get_by_text("1 shape (view only).")).to_be_visible()
     expect(page.get_by_role("group", name="Draw a shape")).to_have_count(0)
     expect(page.get_by_role("button", name="Draw a box to extract")).to_have_count(0)
     expect(page.get_by_role("button", name="Import GeoJSON")).to_have_count(0)
-    # The view is the area of interest.
-    (s, w), (n, e) = page.evaluate(
+
+    # Footprints by label state: annotated (no tags) apart from untouched, as the legend says.
+    expect(page.locator(f"path.footprint-{annotated.pk}")).to_have_attribute("stroke", "#7a3fc2")
+    expect(page.locator(f"path.footprint-{plain.pk}")).to_have_attribute("stroke", "#6b7785")
+    legend = page.get_by_role("list", name="Footprint colours")
+    expect(legend).to_contain_text("Annotated, no tags (1)")
+    expect(legend).to_contain_text("No tags (1)")
+    # The view holds both footprints and the shape.
+    view = page.evaluate(
         "() => { const b = window.__eventMap.map.getBounds();"
-        " return [[b.getSouth(), b.getWest()], [b.getNorth(), b.getEast()]]; }"
+        " return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }"
     )
-    assert w <= 5 and s <= 50 and e >= 6 and n >= 51
+    for geometry in (plain.footprint, annotated.footprint, shape.geometry):
+        west, south, east, north = geometry.extent
+        assert view[0] <= west and view[1] <= south and view[2] >= east and view[3] >= north
+    screenshot("event-map-viewer")
     assert console_errors == []

@@ -42,6 +42,19 @@ export async function loadImages(eventId: number, signal?: AbortSignal): Promise
   }
 }
 
+/** Ids of the event's images with any tag or annotation (the list's labelled filter). */
+export async function loadLabelledIds(eventId: number, signal?: AbortSignal): Promise<Set<number>> {
+  const ids = new Set<number>();
+  for (let page = 1; ; page++) {
+    const answer = await api<Page<ImageData>>(`/events/${eventId}/images/`, {
+      query: { page, page_size: 500, labelled: true },
+      signal,
+    });
+    for (const image of answer.results) ids.add(image.id);
+    if (!answer.next) return ids;
+  }
+}
+
 export async function loadClasses(eventId: number): Promise<LabelClass[]> {
   const answer = await api<LabelClass[] | Page<LabelClass>>(`/events/${eventId}/label-classes/`);
   return Array.isArray(answer) ? answer : answer.results;

@@ -17,6 +17,8 @@ import {
 describe("labelState", () => {
   it("is positive when any tag is positive, negative when all are, untagged without tags", () => {
     expect(labelState({ tags: [] })).toBe("untagged");
+    expect(labelState({ tags: [] }, true)).toBe("annotated");
+    expect(labelState({ tags: [{ label_class: 1, state: "negative" }] }, true)).toBe("negative");
     expect(labelState({ tags: [{ label_class: 1, state: "negative" }] })).toBe("negative");
     expect(
       labelState({

@@ -3,25 +3,28 @@
 import type * as GeoJSON from "geojson";
 import type { ImageData } from "../lib/types";
 
-export type LabelState = "untagged" | "positive" | "negative";
+export type LabelState = "untagged" | "annotated" | "positive" | "negative";
 
 export const STATE_COLORS: Record<LabelState, string> = {
   untagged: "#6b7785",
+  annotated: "#7a3fc2",
   positive: "#1a7f37",
   negative: "#b42318",
 };
 
 export const STATE_NAMES: Record<LabelState, string> = {
   untagged: "No tags",
+  annotated: "Annotated, no tags",
   positive: "Has a positive tag",
   negative: "Only negative tags",
 };
 
-/** An image's label state from its tags: any positive tag wins, then negative, else none. */
-export function labelState(image: Pick<ImageData, "tags">): LabelState {
+/** An image's label state from its tags: any positive tag wins, then negative; without
+ * tags, whether it has annotations (`labelled`: the image list's labelled=true filter). */
+export function labelState(image: Pick<ImageData, "tags">, labelled = false): LabelState {
   if (image.tags.some((tag) => tag.state === "positive")) return "positive";
   if (image.tags.length > 0) return "negative";
-  return "untagged";
+  return labelled ? "annotated" : "untagged";
 }
 
 export type Bbox = [number, number, number, number]; // west, south, east, north

@@ -14,6 +14,7 @@ import {
   loadClasses,
   loadEvent,
   loadImages,
+  loadLabelledIds,
   loadShapes,
   searchGibsLayers,
   type GibsLayer,
@@ -124,8 +125,14 @@ function when(value: string | null): string {
   return value ? value.slice(0, 10) : "no date";
 }
 
-function Footprint({ image, eventId, overlaid }: { image: ImageData; eventId: number; overlaid: boolean }) {
-  const state = labelState(image);
+interface FootprintProps {
+  image: ImageData;
+  eventId: number;
+  overlaid: boolean;
+  state: LabelState;
+}
+
+function Footprint({ image, eventId, overlaid, state }: FootprintProps) {
   const ref = useCallback(
     (layer: L.GeoJSON | null) => {
       if (layer) hooks().footprints.set(image.id, layer);
@@ -202,8 +209,10 @@ export function EventMapPage({ data }: { data: PageData }) {
   const eventId = data.event?.id ?? 0;
   const [event, setEvent] = useState<EventData | null>(null);
   const [images, setImages] = useState<ImageData[] | null>(null);
+  const [labelled, setLabelled] = useState<Set<number>>(new Set());
   const [classes, setClasses] = useState<LabelClass[]>([]);
   const [shapes, setShapes] = useState<ShapeCollection>({ type: "FeatureCollection", features: [] });
+  const [shapesLoaded, setShapesLoaded] = useState(false);
   const [error, setError] = useState("");
   const [map, setMap] = useState<L.Map | null>(null);
   const purpose = useRef<DrawPurpose>("shape");
@@ -229,7 +238,9 @@ export function EventMapPage({ data }: { data: PageData }) {
 
   const reloadImages = useCallback(async () => {
     try {
-      setImages(await loadImages(eventId));
+      const [all, ids] = await Promise.all([loadImages(eventId), loadLabelledIds(eventId)]);
+      setImages(all);
+      setLabelled(ids);
     } catch (e) {
       setError(errorText(e));
     }
@@ -245,8 +256,16 @@ export function EventMapPage({ data }: { data: PageData }) {
   useEffect(() => {
     loadEvent(eventId).then(setEvent, (e: unknown) => setError(errorText(e)));
     loadClasses(eventId).then(setClasses, (e: unknown) => setError(errorText(e)));
-    loadImages(eventId).then(setImages, (e: unknown) => setError(errorText(e)));
-    loadShapes(eventId).then(setShapes, (e: unknown) => setShapeError(errorText(e)));
+    Promise.all([loadImages(eventId), loadLabelledIds(eventId)]).then(
+      ([all, ids]) => {
+        setImages(all);
+        setLabelled(ids);
+      },
+      (e: unknown) => setError(errorText(e)),
+    );
+    loadShapes(eventId)
+      .then(setShapes, (e: unknown) => setShapeError(errorText(e)))
+      .finally(() => setShapesLoaded(true));
   }, [eventId]);
 
   useEffect(() => {
@@ -269,10 +288,16 @@ export function EventMapPage({ data }: { data: PageData }) {
   }, [gibsSearch]);
 
   const fit = useMemo(() => {
-    if (!event || images === null) return undefined;
+    if (!event || images === null || !shapesLoaded) return undefined;
     const aoi = geometryBounds(event.area_of_interest);
-    return aoi ?? unionBounds(images.map((i) => geometryBounds(i.footprint)));
-  }, [event, images]);
+    return (
+      aoi ??
+      unionBounds([
+        ...images.map((i) => geometryBounds(i.footprint)),
+        ...shapes.features.map((f) => geometryBounds(f.geometry)),
+      ])
+    );
+  }, [event, images, shapes, shapesLoaded]);
 
   const gibsLayer = gibsLayers.find((l) => l.identifier === gibsId) ?? null;
   const gibsXyz = gibsLayer
@@ -400,8 +425,8 @@ export function EventMapPage({ data }: { data: PageData }) {
     }
   }
 
-  const counts: Record<LabelState, number> = { untagged: 0, positive: 0, negative: 0 };
-  for (const image of images ?? []) counts[labelState(image)]++;
+  const counts: Record<LabelState, number> = { untagged: 0, annotated: 0, positive: 0, negative: 0 };
+  for (const image of images ?? []) counts[labelState(image, labelled.has(image.id))]++;
   const classColor = (id: unknown) => classes.find((c) => c.id === id)?.color || "#0b61a4";
 
   return (
@@ -433,8 +458,9 @@ export function EventMapPage({ data }: { data: PageData }) {
           )}
           {(images ?? []).map((image) => (
             <Footprint
-              key={`${image.id}-${labelState(image)}-${image.id in overlays ? "on" : "off"}`}
+              key={`${image.id}-${labelState(image, labelled.has(image.id))}-${image.id in overlays}`}
               image={image}
+              state={labelState(image, labelled.has(image.id))}
               eventId={eventId}
               overlaid={image.id in overlays}
             />
@@ -531,7 +557,7 @@ export function EventMapPage({ data }: { data: PageData }) {
                       />
                       <span
                         className="dot"
-                        style={{ background: STATE_COLORS[labelState(image)] }}
+                        style={{ background: STATE_COLORS[labelState(image, labelled.has(image.id))] }}
                         aria-hidden="true"
                       />
                       <span>
@@ -742,7 +768,9 @@ export function EventMapPage({ data }: { data: PageData }) {
         {!data.can.annotate && shapes.features.length > 0 && (
           <section className="panel">
             <h2>Map shapes</h2>
-            <p className="muted">{shapes.features.length} shapes (view only).</p>
+            <p className="muted">
+              {shapes.features.length} shape{shapes.features.length === 1 ? "" : "s"} (view only).
+            </p>
           </section>
         )}
       </aside>
