@@ -213,6 +213,7 @@ export function EventMapPage({ data }: { data: PageData }) {
   const [classes, setClasses] = useState<LabelClass[]>([]);
   const [shapes, setShapes] = useState<ShapeCollection>({ type: "FeatureCollection", features: [] });
   const [shapesLoaded, setShapesLoaded] = useState(false);
+  const [shapeEpoch, setShapeEpoch] = useState(0); // redraws shapes after a cancelled edit
   const [error, setError] = useState("");
   const [map, setMap] = useState<L.Map | null>(null);
   const purpose = useRef<DrawPurpose>("shape");
@@ -467,7 +468,7 @@ export function EventMapPage({ data }: { data: PageData }) {
           ))}
           {shapes.features.map((feature) => (
             <GeoJSONLayer
-              key={`${feature.id}-${String(feature.properties.updated_at)}`}
+              key={`${feature.id}-${String(feature.properties.updated_at)}-${shapeEpoch}`}
               ref={(layer: L.GeoJSON | null) => {
                 if (layer) {
                   shapeLayers.current.set(feature.id, layer);
@@ -669,7 +670,7 @@ export function EventMapPage({ data }: { data: PageData }) {
                 onCancel={() => {
                   stopGeometryEdit();
                   setSelected(null);
-                  void reloadShapes();
+                  setShapeEpoch((n) => n + 1);
                 }}
                 onDelete={() => void deleteShape(selectedShape.id)}
                 onEditGeometry={() => {
@@ -760,9 +761,25 @@ export function EventMapPage({ data }: { data: PageData }) {
         {data.can.manage && (
           <section className="panel" aria-labelledby="extract-title">
             <h2 id="extract-title">Extract imagery</h2>
-            <button type="button" disabled={!map} onClick={() => startDraw("Rectangle", "extract")}>
-              Draw a box to extract
-            </button>
+            <div className="row">
+              <button type="button" disabled={!map} onClick={() => startDraw("Rectangle", "extract")}>
+                Draw a box to extract
+              </button>
+              <button
+                type="button"
+                className="secondary"
+                disabled={!map}
+                onClick={() => {
+                  const b = map?.getBounds();
+                  if (b)
+                    setExtractBox(
+                      bboxOf({ west: b.getWest(), south: b.getSouth(), east: b.getEast(), north: b.getNorth() }),
+                    );
+                }}
+              >
+                Use the map view
+              </button>
+            </div>
           </section>
         )}
         {!data.can.annotate && shapes.features.length > 0 && (
