@@ -506,8 +506,8 @@ def _mercator_tile(
     size = plan.tilesize
     bounds = TMS.xy_bounds(morecantile.Tile(x, y, z))
     data, valid = _warp(dataset, tuple(bounds), size, plan.indexes)
-    if not valid.any():
-        raise TileNotFound(f"Tile {z}/{x}/{y} is outside the image.")
+    # A tile inside the image's bounds that holds only nodata (the frame around a tilted
+    # scene) is a transparent tile, not a 404: map clients log 404s as errors.
     array = np.ma.MaskedArray(data, mask=np.broadcast_to(~valid, data.shape))
     return ImageData(array, bounds=tuple(bounds), crs=TMS.rasterio_crs)
 

@@ -12,7 +12,7 @@ import pytest
 import rasterio
 from pyproj import Transformer
 from rasterio.errors import NotGeoreferencedWarning
-from rasterio.warp import Resampling, reproject
+from rasterio.warp import Resampling, reproject, transform_bounds
 from rio_tiler.colormap import cmap
 
 from tests import rasters
@@ -111,6 +111,17 @@ def test_a_tile_over_nodata_corners_is_transparent_there(event):
     # Zoom 0 of 791 x 718: a quarter resolution, 198 x 180 px of image in a 256 px tile.
     assert rendered[3, 0, 0] == 0 and rendered[3, 90, 100] == 255
     assert rendered[3, 200:, :].max() == 0 and rendered[3, :, 210:].max() == 0  # past the edge
+
+
+def test_a_map_tile_inside_the_bounds_but_all_nodata_is_transparent_not_missing(event):
+    info = _info(event, rasters.RGB)  # a tilted scene in a frame of nodata
+    with rasterio.open(rasters.RGB) as src:
+        west, _, _, north = transform_bounds(src.crs, "EPSG:4326", *src.bounds)
+    # The north-west corner of the bounding box lies in the frame, outside the scene.
+    tile = morecantile.tms.get("WebMercatorQuad").tile(west + 0.01, north - 0.01, 12)
+    rendered = _decode(tiles.render_tile(info, tile.z, tile.x, tile.y, _plan(info)))
+    assert rendered.shape == (4, 256, 256)
+    assert rendered[3].max() == 0  # every pixel transparent
 
 
 def test_tiles_outside_the_image_are_not_found(event):
