@@ -82,27 +82,15 @@ def world():  # type: ignore[no-untyped-def]
     return {"user": user, "event": event, "flooded": flooded, "images": images}
 
 
-@pytest.fixture
-def signed_in(page, sign_in, live_server):  # type: ignore[no-untyped-def]
-    """sign_in plus the CSRF cookie a real sign-in leaves (the login form sets it; the page
-    views do not: frontend/views.py has no ensure_csrf_cookie)."""
-
-    def login(user) -> str:  # type: ignore[no-untyped-def]
-        page.goto(f"{live_server.url}/login/")
-        return str(sign_in(user))
-
-    return login
-
-
 def _tile(page, index: int):  # type: ignore[no-untyped-def]
     return page.locator(f'[role=listbox] [data-index="{index}"]')
 
 
 def test_gallery_filter_select_bulk_tag_and_detail(  # type: ignore[no-untyped-def]
-    page, signed_in, screenshot, console_errors, world
+    page, sign_in, screenshot, console_errors, world
 ) -> None:
     event, flooded, images = world["event"], world["flooded"], world["images"]
-    url = signed_in(world["user"])
+    url = sign_in(world["user"])
     page.set_viewport_size({"width": 1280, "height": 800})
     page.goto(f"{url}/events/{event.pk}/gallery/")
 
