@@ -20,5 +20,6 @@ urlpatterns = [
     path("events/<int:event_id>/gallery/", views.event_gallery, name="event-gallery"),
     path("events/<int:event_id>/uploads/", views.event_uploads, name="event-uploads"),
     path("events/<int:event_id>/datasets/", views.event_datasets, name="event-datasets"),
+    path("images/<int:image_id>/edit/", views.image_editor, name="image-editor"),
     path("events/<int:event_id>/settings/", views.event_settings, name="event-settings"),
 ]

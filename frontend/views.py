@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 
-from events.models import Event
+from events.models import Event, Image
 from events.rules import Action, role_allows, role_of
 from workers.exports import EXPORTERS
 
@@ -126,3 +126,19 @@ def event_datasets(request: HttpRequest, event_id: int) -> HttpResponse:
 def event_settings(request: HttpRequest, event_id: int) -> HttpResponse:
     event = _member_event(request, event_id)
     return _page(request, "event-settings", f"{event.name} — settings", event=event)
+
+
+@login_required
+def image_editor(request: HttpRequest, image_id: int) -> HttpResponse:
+    """The annotation editor of one image; the gallery's filter rides along in the query
+    string (next/previous image follow it)."""
+    image = get_object_or_404(Image.objects.select_related("event__team"), pk=image_id)
+    if role_of(request.user, image.event.team_id) is None:
+        raise Http404("No such image.")
+    return _page(
+        request,
+        "editor",
+        f"{image.name} — editor",
+        event=image.event,
+        extra={"image": image.pk, "filters": request.GET.urlencode()},
+    )
