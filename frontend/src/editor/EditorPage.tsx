@@ -9,12 +9,22 @@ import { AnnotationsLayer } from "./AnnotationsLayer";
 import { changeAnnotation, createAnnotation, deleteAnnotation, listAnnotations } from "./annotationsApi";
 import { EditorContext, type EditorContextValue } from "./EditorContext";
 import { ImageMap } from "./ImageMap";
+import { MaskLayer } from "./mask/MaskLayer";
+import { MaskPanel } from "./mask/MaskPanel";
+import { AttributesPanel } from "./panels/AttributesPanel";
 import { ClassPanel } from "./panels/ClassPanel";
+import { HelpPanel } from "./panels/HelpPanel";
 import { ObjectsPanel } from "./panels/ObjectsPanel";
+import { TagsPanel } from "./panels/TagsPanel";
 import { editorReducer, initialState } from "./store";
+import { ToolLayer } from "./tools/ToolLayer";
 import { Toolbar } from "./tools/Toolbar";
 import type { Annotation, AnnotationChange, AnnotationDraft } from "./types";
 import { DisplayPanel } from "./viewer/DisplayPanel";
+import { GeoContext } from "./viewer/GeoContext";
+import { PixelInspector } from "./viewer/PixelInspector";
+import { Navigator } from "./workflow/Navigator";
+import { WorkPanel } from "./workflow/WorkPanel";
 import "./editor.css";
 
 interface Loaded {
@@ -108,15 +118,25 @@ function Editor({ data, loaded }: { data: PageData; loaded: Loaded }) {
   );
   return (
     <EditorContext.Provider value={value}>
+      <Navigator />
       <div className="editor">
         <Toolbar />
         <ImageMap>
+          <MaskLayer />
           <AnnotationsLayer />
+          <ToolLayer />
+          <PixelInspector />
         </ImageMap>
         <aside className="editor-side" aria-label="Editor panels">
           <ClassPanel />
+          <TagsPanel />
           <ObjectsPanel />
+          <AttributesPanel />
+          <MaskPanel />
           <DisplayPanel />
+          <GeoContext />
+          <WorkPanel />
+          <HelpPanel />
         </aside>
       </div>
       <div className={`editor-status ${status?.kind === "error" ? "error" : "muted"}`} role="status">
