@@ -8,6 +8,7 @@ from events.models.events import Event, LabelClass
 from events.models.images import Image, ImageTag
 from events.models.map_shapes import MapShape
 from events.models.teams import Membership, Role, Team
+from events.models.worklogs import WorkLog
 
 __all__ = [
     "Annotation",
@@ -22,4 +23,5 @@ __all__ = [
     "Role",
     "SentinelHubCredential",
     "Team",
+    "WorkLog",
 ]
