@@ -100,6 +100,11 @@ v1 = [
         name="annotation-review",
     ),
     path(
+        "annotations/<int:annotation_id>/convert/",
+        annotations.AnnotationConvertView.as_view(),
+        name="annotation-convert",
+    ),
+    path(
         "events/<int:event_id>/map-shapes/",
         map_shapes.MapShapeListView.as_view(),
         name="map-shape-list",

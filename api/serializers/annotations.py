@@ -102,3 +102,17 @@ class AnnotationChangeSerializer(serializers.Serializer):
     version = serializers.IntegerField(read_only=True)
     before = serializers.JSONField(read_only=True)
     after = serializers.JSONField(read_only=True)
+
+
+class AnnotationConvertSerializer(StrictSerializer):
+    """POST /annotations/{id}/convert/: polygon (or box) -> mask, or mask -> polygon."""
+
+    to = serializers.ChoiceField(choices=[("mask", "mask"), ("polygon", "polygon")])
+    simplify = serializers.FloatField(
+        required=False,
+        default=0.0,
+        min_value=0,
+        max_value=100,
+        help_text="mask -> polygon: simplification tolerance in pixels (0 keeps pixel edges)",
+    )
+    version = serializers.IntegerField(min_value=1)

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from api.serializers.annotations import (
     AnnotationChangeSerializer,
+    AnnotationConvertSerializer,
     AnnotationCreateSerializer,
     AnnotationFilterSerializer,
     AnnotationPatchSerializer,
@@ -18,6 +19,7 @@ from api.views.base import LabelerGenericAPIView
 from events import selectors
 from events.models import Annotation, Image
 from events.services import annotations as annotation_services
+from events.services import conversions as conversion_services
 
 
 class AnnotationListView(LabelerGenericAPIView):
@@ -121,6 +123,29 @@ class AnnotationReviewView(LabelerGenericAPIView):
         serializer = AnnotationReviewSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         annotation = annotation_services.annotation_review(
+            user=self.user, annotation=annotation, **serializer.validated_data
+        )
+        return Response(AnnotationSerializer(annotation).data)
+
+
+class AnnotationConvertView(LabelerGenericAPIView):
+    serializer_class = AnnotationConvertSerializer
+    queryset = Annotation.objects.none()
+
+    @extend_schema(
+        request=AnnotationConvertSerializer,
+        responses={200: AnnotationSerializer, 409: None},
+        description=(
+            "Convert in place: a polygon or box to a mask (pixels whose centre is inside), "
+            "or a mask to a polygon (pixel edges, holes kept, optionally simplified). "
+            "`version` must be the current one, else 409."
+        ),
+    )
+    def post(self, request: Request, annotation_id: int) -> Response:
+        annotation = selectors.annotation_get(user=self.user, annotation_id=annotation_id)
+        serializer = AnnotationConvertSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        annotation = conversion_services.annotation_convert(
             user=self.user, annotation=annotation, **serializer.validated_data
         )
         return Response(AnnotationSerializer(annotation).data)

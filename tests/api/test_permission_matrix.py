@@ -251,6 +251,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("annotation-review", "post"): Rule(
         Role.REVIEWER, _annotation, lambda w: {"decision": "accepted", "version": 1}
     ),
+    ("annotation-convert", "post"): Rule(
+        Role.ANNOTATOR, _annotation, lambda w: {"to": "mask", "version": 1}
+    ),
     ("map-shape-list", "get"): Rule(Role.VIEWER, _event),
     ("map-shape-list", "post"): Rule(
         Role.ANNOTATOR,
