@@ -18,6 +18,7 @@ from api.views import (
     teams,
     tiles,
     uploads,
+    work,
 )
 
 v1 = [
@@ -61,6 +62,13 @@ v1 = [
     ),
     path("images/<int:image_id>/", images.ImageDetailView.as_view(), name="image-detail"),
     path("images/<int:image_id>/tags/", images.ImageTagView.as_view(), name="image-tags"),
+    path("images/<int:image_id>/lock/", work.ImageLockView.as_view(), name="image-lock"),
+    path("images/<int:image_id>/worklog/", work.WorkLogView.as_view(), name="image-worklog"),
+    path(
+        "images/<int:image_id>/neighbours/",
+        work.ImageNeighboursView.as_view(),
+        name="image-neighbours",
+    ),
     path(
         "images/<int:image_id>/tiles/<int:z>/<int:x>/<int:y>.<str:fmt>",
         tiles.MercatorTileView.as_view(),

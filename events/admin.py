@@ -24,6 +24,7 @@ from events.models import (
     MapShape,
     Membership,
     Team,
+    WorkLog,
 )
 
 
@@ -187,3 +188,16 @@ class DatasetVersionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+@admin.register(WorkLog)
+class WorkLogAdmin(admin.ModelAdmin):
+    """Labelling time and perceived difficulty per user and image (the editor reports)."""
+
+    list_display = ["user", "image", "seconds", "difficulty", "updated_at"]
+    list_filter = ["difficulty", "image__event__team"]
+    search_fields = ["=image__id", "user__username", "image__name"]
+    raw_id_fields = ["image"]
+    autocomplete_fields = ["user"]
+    list_select_related = ["user", "image"]
+    readonly_fields = ["created_at", "updated_at"]

@@ -218,6 +218,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ("image-tags", "post"): Rule(
         Role.ANNOTATOR, _image, lambda w: {"label_class": w.tag_class.pk, "state": "positive"}
     ),
+    ("image-lock", "post"): Rule(Role.ANNOTATOR, _image),
+    ("image-lock", "delete"): Rule(Role.ANNOTATOR, _image, ok=204),
+    ("image-worklog", "get"): Rule(Role.VIEWER, _image),
+    ("image-worklog", "post"): Rule(Role.ANNOTATOR, _image, lambda w: {"seconds": 30}),
+    ("image-neighbours", "get"): Rule(Role.VIEWER, _image),
     ("image-bulk-tags", "post"): Rule(
         Role.ANNOTATOR,
         _event,
