@@ -8,7 +8,7 @@ COPY frontend/ ./
 # The TypeScript app is optional at build time: without a package.json there is nothing
 # to build and Django serves the shell pages alone.
 RUN if [ -f package.json ]; then \
-        (npm ci --no-audit --no-fund || npm install --no-audit --no-fund) && npm run build; \
+        npm install --no-audit --no-fund && npm run build; \
     fi \
     && mkdir -p dist
 

@@ -100,3 +100,11 @@ ensure_venv() {
     "$VENV/bin/python" scripts/check_pysqlite3.py ||
         die "pysqlite3 cannot load SpatiaLite (is libsqlite3-mod-spatialite installed?)"
 }
+
+# npm_install: the browser app's packages at the versions package-lock.json pins. Not
+# `npm ci`: the registry mirror here has only this platform's native builds (rollup's,
+# esbuild's), so the lock lists no other platform's optional packages and `npm ci` calls it
+# out of sync; `npm install` installs the locked versions and leaves the lock as it is.
+npm_install() {
+    (cd frontend && npm install --no-audit --no-fund)
+}

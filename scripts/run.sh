@@ -30,7 +30,7 @@ if [[ -f frontend/package.json ]]; then
     header "Browser app (frontend/)"
     command -v npm >/dev/null || ensure_packages nodejs npm
     if [[ ! -d frontend/dist || -n "$(find frontend/src frontend/package.json -newer frontend/dist -print -quit 2>/dev/null)" ]]; then
-        (cd frontend && npm ci --no-audit --no-fund && npm run build)
+        npm_install && (cd frontend && npm run build)
     else
         ok "frontend/dist is up to date"
     fi

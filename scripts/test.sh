@@ -181,8 +181,8 @@ mypy_check() {
 }
 
 frontend_checks() {
+    npm_install
     cd frontend # the step runs in a subshell
-    npm ci --no-audit --no-fund
     local script
     for script in typecheck lint test build; do
         if node -e "process.exit(require('./package.json').scripts?.['$script'] ? 0 : 1)"; then
