@@ -4,6 +4,7 @@ import { useEffect, useRef, useState } from "react";
 import { api, errorText } from "../lib/api";
 import type { ImageData, LabelClass, TagState } from "../lib/types";
 import { ImageView, PRESETS, type Rendering } from "./ImageView";
+import { editorHref } from "./filters";
 import { TagBadges } from "./Tags";
 import { formatCloud, formatDate } from "./views";
 
@@ -12,6 +13,8 @@ export interface DetailDialogProps {
   classes: Map<number, LabelClass>;
   tagClasses: LabelClass[];
   canAnnotate: boolean;
+  /** The gallery's filters and ordering (query string): the editor follows them. */
+  editorQuery: string;
   onChanged: (image: ImageData) => void;
   onClose: () => void;
 }
@@ -21,7 +24,7 @@ function crsText(crs: string): string {
   return crs.length > 40 ? `${crs.slice(0, 40)}…` : crs;
 }
 
-export function DetailDialog({ image, classes, tagClasses, canAnnotate, onChanged, onClose }: DetailDialogProps) {
+export function DetailDialog({ image, classes, tagClasses, canAnnotate, editorQuery, onChanged, onClose }: DetailDialogProps) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [rendering, setRendering] = useState<Rendering>({ preset: "", brightness: 0 });
   const [error, setError] = useState("");
@@ -50,6 +53,9 @@ export function DetailDialog({ image, classes, tagClasses, canAnnotate, onChange
         <h2 id="gallery-detail-title" className="grow">
           {image.name}
         </h2>
+        <a className="button" href={editorHref(image.id, editorQuery)}>
+          Open in editor
+        </a>
         <button type="button" className="secondary" onClick={() => dialog.current?.close()}>
           Close
         </button>

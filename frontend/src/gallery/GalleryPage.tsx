@@ -7,7 +7,7 @@ import type { ImageData, LabelClass, TagState } from "../lib/types";
 import { BulkBar } from "./BulkBar";
 import { DetailDialog } from "./DetailDialog";
 import { FilterBar } from "./FilterBar";
-import { EMPTY_FILTERS, filtersKey, listQuery, type Filters } from "./filters";
+import { EMPTY_FILTERS, filtersFromQuery, filtersKey, listQuery, queryString, type Filters } from "./filters";
 import { Grid } from "./Grid";
 import { clickSelect, NOTHING, toggle, type Selection } from "./selection";
 import { Table } from "./Table";
@@ -21,7 +21,7 @@ export function GalleryPage({ data }: { data: PageData }) {
   const eventId = event?.id ?? 0;
   const [classes, setClasses] = useState<LabelClass[]>([]);
   const [classError, setClassError] = useState("");
-  const [filters, setFilters] = useState<Filters>(EMPTY_FILTERS);
+  const [filters, setFilters] = useState<Filters>(() => initialFilters());
   const [view, setView] = useState<View>("grid");
   const [selection, setSelection] = useState<Selection>(NOTHING);
   const [detail, setDetail] = useState<ImageData | null>(null);
@@ -41,7 +41,11 @@ export function GalleryPage({ data }: { data: PageData }) {
   const changeFilters = (next: Filters) => {
     setFilters(next);
     setSelection(NOTHING);
+    // The URL keeps the filters: a reload, the editor's "back to the gallery" link.
+    const query = queryString(next);
+    window.history.replaceState(null, "", `${window.location.pathname}${query ? `?${query}` : ""}`);
   };
+  const editorQuery = useMemo(() => queryString(filters), [filters]);
 
   const { at } = pages;
   const onItemClick = useCallback(
@@ -76,6 +80,7 @@ export function GalleryPage({ data }: { data: PageData }) {
     onItemClick,
     onToggle,
     onOpen: setDetail,
+    editorQuery,
   };
   return (
     <div className="gallery">
@@ -117,7 +122,7 @@ export function GalleryPage({ data }: { data: PageData }) {
       />
       {count === 0 && (
         <p className="muted gallery-empty">
-          No image matches. {filters === EMPTY_FILTERS ? <a href={`/events/${event.id}/uploads/`}>Upload images</a> : "Change or clear the filters."}
+          No image matches. {filtersKey(filters) === filtersKey(EMPTY_FILTERS) ? <a href={`/events/${event.id}/uploads/`}>Upload images</a> : "Change or clear the filters."}
         </p>
       )}
       {count !== null && count > 0 && (view === "grid" ? <Grid {...viewProps} /> : <Table {...viewProps} />)}
@@ -130,6 +135,7 @@ export function GalleryPage({ data }: { data: PageData }) {
           classes={byId}
           tagClasses={tagClasses}
           canAnnotate={data.can.annotate}
+          editorQuery={editorQuery}
           onChanged={(image) => {
             setDetail(image);
             pages.replace(image);
@@ -139,4 +145,8 @@ export function GalleryPage({ data }: { data: PageData }) {
       )}
     </div>
   );
+}
+
+function initialFilters(): Filters {
+  return window.location.search ? filtersFromQuery(window.location.search) : EMPTY_FILTERS;
 }

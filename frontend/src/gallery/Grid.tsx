@@ -2,6 +2,7 @@
 // a few around) exist in the DOM, and their pages of the API are fetched as they appear.
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useRef, useState } from "react";
+import { editorHref } from "./filters";
 import { isSelected } from "./selection";
 import { TagBadges } from "./Tags";
 import { itemKey, markFirstThumbnail, type ViewProps } from "./views";
@@ -10,7 +11,7 @@ const TILE = 188; // px: a 172 px thumbnail cell plus the gap
 const ROW = 226; // px: thumbnail, name, tags
 
 export function Grid(props: ViewProps) {
-  const { pages, count, selection, classes, onItemClick, onOpen } = props;
+  const { pages, count, selection, classes, onItemClick, onOpen, editorQuery } = props;
   const parent = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(1000);
   useEffect(() => {
@@ -112,6 +113,16 @@ export function Grid(props: ViewProps) {
                   >
                     i
                   </button>
+                  <a
+                    className="gallery-edit"
+                    href={editorHref(image.id, editorQuery)}
+                    aria-label={`Open ${image.name} in the editor`}
+                    title="Open in editor"
+                    onClick={(e) => e.stopPropagation()}
+                    onDoubleClick={(e) => e.stopPropagation()}
+                  >
+                    ✎
+                  </a>
                 </div>
               );
             })}

@@ -1,6 +1,7 @@
 // Table view: one row per image, virtualised like the grid (rows of a fixed height).
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useRef } from "react";
+import { editorHref } from "./filters";
 import { isSelected } from "./selection";
 import { TagBadges } from "./Tags";
 import { formatCloud, formatDate, itemKey, markFirstThumbnail, type ViewProps } from "./views";
@@ -9,7 +10,7 @@ const ROW = 44;
 const COLUMNS = ["", "Name", "Acquired", "Cloud", "Source", "Size", "Bands", "Tags", ""];
 
 export function Table(props: ViewProps) {
-  const { pages, count, selection, classes, onItemClick, onToggle, onOpen } = props;
+  const { pages, count, selection, classes, onItemClick, onToggle, onOpen, editorQuery } = props;
   const parent = useRef<HTMLDivElement>(null);
   // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
@@ -114,6 +115,14 @@ export function Table(props: ViewProps) {
                 >
                   Details
                 </button>
+                <a
+                  className="button secondary gallery-details"
+                  href={editorHref(image.id, editorQuery)}
+                  aria-label={`Open ${image.name} in the editor`}
+                  onClick={(e) => e.stopPropagation()}
+                >
+                  Edit
+                </a>
               </span>
             </div>
           );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { activeFilterCount, EMPTY_FILTERS, filterParams, filtersKey, listQuery } from "./filters";
+import { activeFilterCount, editorHref, EMPTY_FILTERS, filterParams, filtersFromQuery, filtersKey, listQuery, queryString } from "./filters";
 import { retagged } from "./useImagePages";
 import type { ImageData } from "../lib/types";
 
@@ -55,5 +55,35 @@ describe("retagged", () => {
     ]);
     expect(retagged(image, 4, null).tags).toEqual([{ label_class: 3, state: "negative" }]);
     expect(retagged(image, 9, "negative").tags).toHaveLength(3);
+  });
+});
+
+describe("filters in the URL", () => {
+  it("round-trips through a query string", () => {
+    const f = {
+      ...EMPTY_FILTERS,
+      labelClass: "7",
+      tagState: "positive" as const,
+      source: "gibs",
+      acquiredFrom: "2024-05-01",
+      acquiredTo: "2024-05-31",
+      cloudMin: "5",
+      cloudMax: "40",
+      labelled: "false" as const,
+      autoLabelled: "true" as const,
+      ordering: "-cloud_cover",
+    };
+    const query = queryString(f);
+    expect(query).toContain("label_class=7&tag_state=positive");
+    expect(query).toContain("ordering=-cloud_cover");
+    expect(filtersFromQuery(query)).toEqual(f);
+    expect(filtersFromQuery(`?${query}`)).toEqual(f);
+    expect(editorHref(4, query)).toBe(`/images/4/edit/?${query}`);
+    expect(editorHref(4, "")).toBe("/images/4/edit/");
+  });
+
+  it("ignores values the gallery does not offer", () => {
+    expect(filtersFromQuery("ordering=size&tag_state=maybe&label_class=x&labelled=yes")).toEqual(EMPTY_FILTERS);
+    expect(queryString(EMPTY_FILTERS)).toBe("");
   });
 });

@@ -87,3 +87,36 @@ export function filtersKey(f: Filters): string {
 export function activeFilterCount(f: Filters): number {
   return Object.keys(filterParams(f)).filter((k) => k !== "tag_state").length;
 }
+
+/** The list query as a URL query string (the gallery's own URL, the editor's links). */
+export function queryString(f: Filters): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(listQuery(f))) params.set(key, String(value));
+  return params.toString();
+}
+
+/** The filters a query string names (the gallery opened from the editor's link back). */
+export function filtersFromQuery(search: string): Filters {
+  const p = new URLSearchParams(search);
+  const get = (key: string) => p.get(key) ?? "";
+  const yesNo = (key: string): YesNo => (get(key) === "true" ? "true" : get(key) === "false" ? "false" : "");
+  const tagState = get("tag_state");
+  const ordering = get("ordering");
+  return {
+    labelClass: /^\d+$/.test(get("label_class")) ? get("label_class") : "",
+    tagState: tagState === "positive" || tagState === "negative" || tagState === "unlabeled" ? tagState : "",
+    source: get("source"),
+    acquiredFrom: get("acquired_after").slice(0, 10),
+    acquiredTo: get("acquired_before").slice(0, 10),
+    cloudMin: get("cloud_cover_min"),
+    cloudMax: get("cloud_cover_max"),
+    labelled: yesNo("labelled"),
+    autoLabelled: yesNo("auto_labelled"),
+    ordering: ORDERINGS.some((o) => o.value === ordering) ? ordering : "",
+  };
+}
+
+/** The editor of an image, carrying the gallery's filters and ordering. */
+export function editorHref(imageId: number, query: string): string {
+  return `/images/${imageId}/edit/${query ? `?${query}` : ""}`;
+}

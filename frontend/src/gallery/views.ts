@@ -12,6 +12,8 @@ export interface ViewProps {
   onItemClick: (index: number, image: ImageData, event: MouseEvent) => void;
   onToggle: (index: number, image: ImageData) => void;
   onOpen: (image: ImageData) => void;
+  /** The filters and ordering as a query string, for "Open in editor" links. */
+  editorQuery: string;
 }
 
 /** Marks the first thumbnail shown (read by bench/gallery.py through the Performance API). */
