@@ -30,6 +30,7 @@ export function shapeLayer(
     fillColor: color,
     fillOpacity: selected ? 0.35 : 0.18,
     dashArray: selected ? "6 4" : undefined,
+    pmIgnore: true, // Geoman edits only the selected shape's own layer (tools/ToolLayer)
   };
   const shape = geometryToLatLngs(annotation.geometry, grid);
   switch (annotation.geometry.type) {
@@ -47,7 +48,13 @@ export function shapeLayer(
 
 export function AnnotationsLayer() {
   const map = useMap();
-  const { state, dispatch } = useEditor();
+  const { state, dispatch, data } = useEditor();
+  const tool = useRef(state.tool);
+  useEffect(() => {
+    tool.current = state.tool;
+  }, [state.tool]);
+  // With the select tool an annotator edits the selected shape: the tool layer draws it.
+  const editing = state.tool === "select" && data.can.annotate ? state.selected : null;
   const group = useRef<L.LayerGroup | null>(null);
   const drawn = useRef(new Map<number, Drawn>());
   const renderer = useRef<L.Renderer>(L.canvas({ padding: 0.5, tolerance: 4 }));
@@ -71,6 +78,11 @@ export function AnnotationsLayer() {
       const color = state.classes.find((c) => c.id === annotation.label_class)?.color ?? "#ff00ff";
       const selected = state.selected === annotation.id;
       const before = drawn.current.get(annotation.id);
+      if (editing === annotation.id && annotation.kind !== "mask") {
+        if (before) layers.removeLayer(before.layer);
+        drawn.current.delete(annotation.id);
+        continue;
+      }
       if (before && before.version === annotation.version && before.color === color && before.selected === selected) {
         continue;
       }
@@ -81,7 +93,7 @@ export function AnnotationsLayer() {
         continue;
       }
       layer.on("click", (e: L.LeafletMouseEvent) => {
-        if (state.tool !== "select") return;
+        if (tool.current !== "select") return;
         L.DomEvent.stopPropagation(e);
         dispatch({ type: "select", id: annotation.id });
       });
@@ -95,7 +107,7 @@ export function AnnotationsLayer() {
         drawn.current.delete(id);
       }
     }
-  }, [state.annotations, state.classes, state.selected, state.grid, state.tool, dispatch]);
+  }, [state.annotations, state.classes, state.selected, state.grid, editing, dispatch]);
 
   return null;
 }

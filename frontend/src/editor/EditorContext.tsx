@@ -18,6 +18,12 @@ export interface EditorContextValue extends AnnotationWriter {
   dispatch: (action: EditorAction) => void;
   /** Shows a message in the status line (errors in words). */
   notify(message: string, kind?: "info" | "error"): void;
+  /** Undo / redo the last write (editor/history.ts); they re-issue API writes. */
+  undo(): Promise<void>;
+  redo(): Promise<void>;
+  /** How many steps undo keeps (a setting in the help panel, kept in localStorage). */
+  historyDepth: number;
+  setHistoryDepth(depth: number): void;
 }
 
 export const EditorContext = createContext<EditorContextValue | null>(null);

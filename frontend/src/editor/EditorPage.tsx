@@ -1,13 +1,17 @@
 // /images/<id>/edit/: the annotation editor. Left: the tools; centre: the image (Leaflet,
 // CRS.Simple, image-space tiles) with the annotations; right: classes, tags, the selected
 // object, the display and the pixel inspector.
-import { useCallback, useEffect, useMemo, useReducer, useState } from "react";
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
 import { api, errorText } from "../lib/api";
 import type { PageData } from "../lib/page";
 import type { ImageData, LabelClass } from "../lib/types";
 import { AnnotationsLayer } from "./AnnotationsLayer";
 import { changeAnnotation, createAnnotation, deleteAnnotation, listAnnotations } from "./annotationsApi";
+import { ConflictDialog, type ConflictChoice } from "./conflict/ConflictDialog";
+import { type Conflict, isStale, loadConflict } from "./conflict/conflict";
 import { EditorContext, type EditorContextValue } from "./EditorContext";
+import { DEFAULT_DEPTH, DEPTH_KEY, History, type Operation, recordingWriter, step, storedDepth } from "./history";
+import { CANCEL_EVENT, useHotkeys } from "./hotkeys";
 import { ImageMap } from "./ImageMap";
 import { MaskLayer } from "./mask/MaskLayer";
 import { MaskPanel } from "./mask/MaskPanel";
@@ -71,50 +75,188 @@ function Editor({ data, loaded }: { data: PageData; loaded: Loaded }) {
     setStatus({ message, kind });
   }, []);
 
-  // Plain writes; editor/history.ts wraps these with undo/redo and conflict handling.
+  // The annotations as last written, for writes that follow each other quickly (undo steps):
+  // updated at once by the writers below and after each render.
+  const live = useRef(state.annotations);
+  useEffect(() => {
+    live.current = state.annotations;
+  }, [state.annotations]);
+  const classes = useRef(state.classes);
+  useEffect(() => {
+    classes.current = state.classes;
+  }, [state.classes]);
+  const upsert = useCallback((annotation: Annotation) => {
+    live.current = new Map(live.current).set(annotation.id, annotation);
+    dispatch({ type: "upsert", annotation });
+  }, []);
+  const drop = useCallback((id: number) => {
+    const next = new Map(live.current);
+    next.delete(id);
+    live.current = next;
+    dispatch({ type: "remove", id });
+  }, []);
+
+  // A 409 opens the conflict dialog; the write waits for the person's choice.
+  const [conflict, setConflict] = useState<{ conflict: Conflict; choose: (c: ConflictChoice) => void } | null>(
+    null,
+  );
+  const askConflict = useCallback(async (mine: Annotation, attempted: AnnotationChange | "delete") => {
+    const className = (id: number) => classes.current.find((c) => c.id === id)?.name ?? `class ${id}`;
+    const info = await loadConflict(mine, attempted, className);
+    const choice = await new Promise<ConflictChoice>((resolve) =>
+      setConflict({
+        conflict: info,
+        choose: (c) => {
+          setConflict(null);
+          resolve(c);
+        },
+      }),
+    );
+    if (choice === "theirs" || !info.theirs) {
+      if (info.theirs) upsert(info.theirs);
+      else drop(mine.id);
+      notify("Reloaded the other person's version.");
+      return null;
+    }
+    return info.theirs;
+  }, [notify, upsert, drop]);
+
+  // Plain writes with auto-save conflict handling; history.ts records them for undo/redo.
   const create = useCallback(
     async (draft: AnnotationDraft) => {
       try {
         const saved = await createAnnotation(state.image.id, draft);
-        dispatch({ type: "upsert", annotation: saved });
+        upsert(saved);
         return saved;
       } catch (e) {
         notify(errorText(e), "error");
         return null;
       }
     },
-    [state.image.id, notify],
+    [state.image.id, notify, upsert],
   );
   const change = useCallback(
     async (annotation: Annotation, changes: AnnotationChange) => {
       try {
-        const saved = await changeAnnotation(annotation, changes);
-        dispatch({ type: "upsert", annotation: saved });
-        return saved;
+        try {
+          const saved = await changeAnnotation(annotation, changes);
+          upsert(saved);
+          return saved;
+        } catch (e) {
+          if (!isStale(e)) throw e;
+          const theirs = await askConflict(annotation, changes);
+          if (!theirs) return null;
+          const saved = await changeAnnotation(theirs, changes);
+          upsert(saved);
+          notify(`Saved your change over version ${theirs.version}.`);
+          return saved;
+        }
       } catch (e) {
         notify(errorText(e), "error");
         return null;
       }
     },
-    [notify],
+    [notify, upsert, askConflict],
   );
   const remove = useCallback(
     async (annotation: Annotation) => {
       try {
-        await deleteAnnotation(annotation);
-        dispatch({ type: "remove", id: annotation.id });
+        try {
+          await deleteAnnotation(annotation);
+        } catch (e) {
+          if (!isStale(e)) throw e;
+          const theirs = await askConflict(annotation, "delete");
+          if (!theirs) return false;
+          await deleteAnnotation(theirs);
+        }
+        drop(annotation.id);
         return true;
       } catch (e) {
         notify(errorText(e), "error");
         return false;
       }
     },
-    [notify],
+    [notify, drop, askConflict],
+  );
+
+  // Undo / redo: the recorded writer is what the tools and panels get.
+  const [history] = useState(() => new History(storedDepth()));
+  const [historyDepth, setDepth] = useState(history.depth);
+  const setHistoryDepth = useCallback((depth: number) => {
+    const value = Math.max(1, Math.min(10000, Math.floor(depth) || DEFAULT_DEPTH));
+    history.setDepth(value);
+    try {
+      window.localStorage.setItem(DEPTH_KEY, String(value));
+    } catch {
+      // Private mode: the setting lasts for this page only.
+    }
+    setDepth(value);
+  }, [history]);
+  const plain = useMemo(() => ({ create, change, remove }), [create, change, remove]);
+  // The writer's methods read refs only when called (in event handlers), not during render.
+  // eslint-disable-next-line react-hooks/refs
+  const recorded = useMemo(() => recordingWriter(plain, history), [plain, history]);
+  const queue = useRef<Promise<unknown>>(Promise.resolve());
+  const stepHistory = useCallback(
+    (direction: "undo" | "redo") => {
+      const run = async () => {
+        const h = history;
+        if (direction === "undo" ? !h.canUndo : !h.canRedo) {
+          notify(direction === "undo" ? "Nothing to undo." : "Nothing to redo.");
+          return;
+        }
+        const done = await step(direction, h, plain, (id) => live.current.get(id));
+        if (done) notify(`${direction === "undo" ? "Undid" : "Redid"}: ${describe(done)}.`);
+      };
+      const next = queue.current.then(run, run);
+      queue.current = next;
+      return next;
+    },
+    [plain, notify, history],
+  );
+  const undo = useCallback(() => stepHistory("undo"), [stepHistory]);
+  const redo = useCallback(() => stepHistory("redo"), [stepHistory]);
+
+  useHotkeys(
+    state.classes,
+    (action) => {
+      const selected = state.selected !== null ? state.annotations.get(state.selected) : undefined;
+      switch (action.type) {
+        case "tool":
+          if (action.tool === "select" || data.can.annotate) dispatch({ type: "tool", tool: action.tool });
+          return;
+        case "class":
+          dispatch({ type: "class", id: action.id });
+          if (selected && data.can.annotate && selected.label_class !== action.id) {
+            void recorded.change(selected, { label_class: action.id });
+          }
+          return;
+        case "delete":
+          if (selected && data.can.annotate) void recorded.remove(selected);
+          return;
+        case "cancel": {
+          const event = new CustomEvent(CANCEL_EVENT, { cancelable: true });
+          // A drawing tool that was drawing calls preventDefault; otherwise Esc deselects.
+          if (window.dispatchEvent(event)) dispatch({ type: "select", id: null });
+          return;
+        }
+        case "undo":
+          if (data.can.annotate) void undo();
+          return;
+        case "redo":
+          if (data.can.annotate) void redo();
+          return;
+        case "help":
+          dispatch({ type: "help" });
+          return;
+      }
+    },
+    conflict === null,
   );
 
   const value: EditorContextValue = useMemo(
-    () => ({ data, state, dispatch, notify, create, change, remove }),
-    [data, state, notify, create, change, remove],
+    () => ({ data, state, dispatch, notify, ...recorded, undo, redo, historyDepth, setHistoryDepth }),
+    [data, state, notify, recorded, undo, redo, historyDepth, setHistoryDepth],
   );
   return (
     <EditorContext.Provider value={value}>
@@ -139,9 +281,21 @@ function Editor({ data, loaded }: { data: PageData; loaded: Loaded }) {
           <HelpPanel />
         </aside>
       </div>
+      {conflict && <ConflictDialog conflict={conflict.conflict} onChoose={conflict.choose} />}
       <div className={`editor-status ${status?.kind === "error" ? "error" : "muted"}`} role="status">
         {status?.message ?? `${state.annotations.size} objects · ${state.image.width} × ${state.image.height} px`}
       </div>
     </EditorContext.Provider>
   );
+}
+
+function describe(operation: Operation): string {
+  switch (operation.op) {
+    case "create":
+      return `create ${operation.draft.kind}`;
+    case "remove":
+      return `delete ${operation.draft.kind}`;
+    case "change":
+      return `change ${Object.keys(operation.after).join(", ")}`;
+  }
 }

@@ -14,6 +14,8 @@ export interface EditorState {
   tool: ToolName;
   activeClass: number | null;
   display: Display;
+  /** The help panel (shortcuts, settings) is open. */
+  help: boolean;
 }
 
 export type EditorAction =
@@ -24,7 +26,8 @@ export type EditorAction =
   | { type: "tool"; tool: ToolName }
   | { type: "class"; id: number | null }
   | { type: "display"; display: Partial<Display> }
-  | { type: "image"; image: ImageData };
+  | { type: "image"; image: ImageData }
+  | { type: "help"; open?: boolean };
 
 export function initialState(image: ImageData, classes: LabelClass[]): EditorState {
   const objectClasses = classes.filter((c) => c.kind === "object");
@@ -37,6 +40,7 @@ export function initialState(image: ImageData, classes: LabelClass[]): EditorSta
     tool: "select",
     activeClass: objectClasses[0]?.id ?? null,
     display: DEFAULT_DISPLAY,
+    help: false,
   };
 }
 
@@ -62,6 +66,8 @@ export function editorReducer(state: EditorState, action: EditorAction): EditorS
       return { ...state, activeClass: action.id };
     case "display":
       return { ...state, display: { ...state.display, ...action.display } };
+    case "help":
+      return { ...state, help: action.open ?? !state.help };
     case "image":
       return { ...state, image: action.image, grid: gridOf(action.image) };
   }
