@@ -68,6 +68,7 @@ def test_locks_navigation_time_and_difficulty(  # type: ignore[no-untyped-def]
     bob_context = browser.new_context(viewport={"width": 1280, "height": 800})
     bob_context.add_cookies([_session_cookie(bob, url, settings)])
     bob_page = bob_context.new_page()
+    bob_page.add_init_script("window.__workReportMs = 3600000;")  # only the report on leave
     bob_page.goto(f"{url}/images/{scenes['b'].pk}/edit/")
     expect(bob_page.get_by_test_id("lock-state")).to_contain_text("Reserved for you until")
     assert Image.objects.get(pk=scenes["b"].pk).locked_by == bob
@@ -156,7 +157,36 @@ def test_locks_navigation_time_and_difficulty(  # type: ignore[no-untyped-def]
     expect(page).to_have_url(re.compile(rf"/events/{event.pk}/gallery/\?"))
     expect(page.get_by_test_id("image-count")).to_have_text("4 images")
     expect(page.get_by_label("Sort")).to_have_value("name")
+    expected_href = f"/images/{scenes['c'].pk}/edit/?{query}"
+    page.get_by_role("button", name="Details of scene-c").click()
+    dialog = page.get_by_role("dialog", name="scene-c")
+    expect(dialog.get_by_role("link", name="Open in editor")).to_have_attribute(
+        "href", expected_href
+    )
+    dialog.get_by_role("button", name="Close").click()
+    page.get_by_role("button", name="Table").click()
+    expect(page.get_by_role("link", name="Open scene-c in the editor")).to_have_attribute(
+        "href", expected_href
+    )
+    screenshot("workflow-gallery-table-edit-links")
 
+    # Bob's page reports only hourly: the time he spent is sent as he leaves
+    # (pagehide, fetch keepalive), and his lock is released with it.
+    bob_page.mouse.move(500, 400)
+    bob_page.mouse.move(520, 420, steps=3)
+    expect(bob_page.get_by_test_id("work-time")).to_have_attribute("data-seconds", "0")
+    expect(bob_page.get_by_test_id("work-time")).not_to_have_text(re.compile(r"^[01] s$"))
+    bob_page.goto(f"{url}/events/{event.pk}/gallery/")
+    _wait_for(
+        lambda: WorkLog.objects.filter(user=bob, image=scenes["b"], seconds__gte=2).exists(),
+        page,
+        "Bob's time reported on leave",
+    )
+    _wait_for(
+        lambda: Image.objects.get(pk=scenes["b"].pk).locked_by_id is None,
+        page,
+        "Bob's lock released on leave",
+    )
     bob_context.close()
     # The lock conflict is an expected 409 the browser logs as a failed resource.
     unexpected = [e for e in console_errors if "status of 409" not in e]
