@@ -288,7 +288,14 @@ def test_a_sentinel2_image_offers_its_presets_and_indexes(  # type: ignore[no-un
     display.get_by_role("combobox", name="Colormap").select_option("magma")
     _tiles_loaded(page, "index=ndsi&colormap=magma")
     expect(display.get_by_label("Minimum of NDSI")).to_have_value("-1")
+    display.get_by_role("button", name="Reset display").scroll_into_view_if_needed()
     screenshot("viewer-eurosat-ndsi")
+
+    # The event's view is remembered (this browser): the next image opens with it.
+    page.reload()
+    page.wait_for_function("() => !!window.__editor")
+    _tiles_loaded(page, "index=ndsi&colormap=magma")
+    expect(display.get_by_role("combobox", name="Index")).to_have_value("ndsi")
     assert tiles.responses and all(status == 200 for _, status in tiles.responses)
 
     # All 13 bands under the cursor, with reflectance, as rasterio reads them.
@@ -313,7 +320,7 @@ def test_a_sentinel2_image_offers_its_presets_and_indexes(  # type: ignore[no-un
 
 
 def test_an_image_without_georeference_says_why_it_has_no_map(  # type: ignore[no-untyped-def]
-    page, sign_in, console_errors
+    page, sign_in, screenshot, console_errors
 ) -> None:
     membership = MembershipFactory(role="annotator")
     event = EventFactory(team=membership.team)
@@ -326,4 +333,19 @@ def test_an_image_without_georeference_says_why_it_has_no_map(  # type: ignore[n
     with rasterio.open(rasters.JPEG) as src:
         data = src.read()
     assert _inspector_values(page) == {str(b + 1): str(int(data[b, 7, 5])) for b in range(3)}
+
+    # Keyboard: a pixel pinned by its coordinates.
+    inspector = page.get_by_role("region", name="Pixel inspector")
+    inspector.get_by_label("Pixel x to pin").fill("60")
+    inspector.get_by_label("Pixel y to pin").fill("3")
+    inspector.get_by_label("Pixel y to pin").press("Enter")
+    expect(inspector.get_by_role("button", name="Unpin x 60, y 3")).to_be_visible()
+    pinned = page.eval_on_selector_all(
+        ".pixel-table tbody tr", "rows => rows.map(r => r.querySelectorAll('td')[1].textContent)"
+    )
+    assert pinned == [str(int(data[b, 3, 60])) for b in range(3)]
+    inspector.get_by_label("Pixel x to pin").fill("64")
+    inspector.get_by_role("button", name="Pin pixel").click()
+    expect(inspector.get_by_role("alert")).to_contain_text("x 0..63, y 0..63")
+    screenshot("viewer-jpeg-pinned")
     assert console_errors == []

@@ -29,7 +29,15 @@ function same(a: Display, b: Display): boolean {
 export function DisplayPanel() {
   const { state, dispatch } = useEditor();
   const { image } = state;
-  const [draft, setDraft] = useState<Display>(state.display);
+  const storeKey = `labeler.editor.display.${image.event}`;
+  // The event's last display (this browser): a labeller going through an event's images
+  // keeps the view; checked like any other choice, and dropped when it does not fit.
+  const [restored] = useState(() => loadDisplay(storeKey));
+  const [draft, setDraft] = useState<Display>(restored ?? state.display);
+  const [note, setNote] = useState("");
+  useEffect(() => {
+    if (restored) dispatch({ type: "display", display: { contrast: restored.contrast, invert: restored.invert } });
+  }, [restored, dispatch]);
   // The API's refusal of a draft (keyed by the draft's query: shown only while it stands).
   const [refusal, setRefusal] = useState<{ key: string; message: string } | null>(null);
   const [checkingKey, setCheckingKey] = useState("");
@@ -50,6 +58,7 @@ export function DisplayPanel() {
     if ("contrast" in changes || "invert" in changes) {
       const { contrast, invert } = { ...draft, ...changes };
       dispatch({ type: "display", display: { contrast, invert } });
+      saveDisplay(storeKey, { ...state.display, contrast, invert });
     }
   };
   // What changes the bands shown resets the stretch to the image's defaults for them.
@@ -88,15 +97,23 @@ export function DisplayPanel() {
         }
         const { mode, preset, bands, index, colormap, rescale, gamma, brightness } = draft;
         dispatch({ type: "display", display: { mode, preset, bands, index, colormap, rescale, gamma, brightness } });
+        saveDisplay(storeKey, draft);
       } catch (e) {
-        if (!controller.signal.aborted) setRefusal({ key, message: errorText(e) });
+        if (controller.signal.aborted) return;
+        if (restored && key === JSON.stringify(tileQuery(restored))) {
+          // The saved view does not fit this image: back to the defaults, said quietly.
+          setDraft({ ...DEFAULT_DISPLAY, contrast: draft.contrast, invert: draft.invert });
+          setNote(`The event's last view does not fit this image (${errorText(e)}); showing the default.`);
+        } else {
+          setRefusal({ key, message: errorText(e) });
+        }
       }
     }, CHECK_DELAY_MS);
     return () => {
       controller.abort();
       window.clearTimeout(timer);
     };
-  }, [draft, state.display, badRange, image.id, image.image_tiles, dispatch]);
+  }, [draft, state.display, badRange, image.id, image.image_tiles, dispatch, restored, storeKey]);
   const checking = pending && checkingKey === draftKey && refusal?.key !== draftKey;
 
   const setMode = (mode: Display["mode"]) => {
@@ -127,6 +144,8 @@ export function DisplayPanel() {
   const reset = () => {
     setTyped({ key: "", texts: {} });
     setRefusal(null);
+    setNote("");
+    saveDisplay(storeKey, null);
     setDraft(DEFAULT_DISPLAY);
     dispatch({ type: "display", display: DEFAULT_DISPLAY });
   };
@@ -247,7 +266,7 @@ export function DisplayPanel() {
       )}
 
       <fieldset className="display-stretch">
-        <legend>Stretch (native values shown as black..white)</legend>
+        <legend>Stretch: values from min to max fill the display range</legend>
         {labels.map((label, k) => {
           const range = draft.rescale?.[k] ?? defaults[k] ?? null;
           return (
@@ -272,7 +291,11 @@ export function DisplayPanel() {
             </div>
           );
         })}
-        <p className="muted small">Defaults: the image&apos;s 2nd and 98th percentiles per band.</p>
+        <p className="muted small">
+          {draft.mode === "index"
+            ? "Default: -1 to 1 (an index is a normalized difference)."
+            : "Defaults: the image's 2nd and 98th percentiles per band."}
+        </p>
       </fieldset>
 
       <Slider label="Gamma" min={0.1} max={5} step={0.1} value={draft.gamma} onChange={(gamma) => update({ gamma })} />
@@ -302,6 +325,7 @@ export function DisplayPanel() {
         </button>
         {checking && <span className="muted small">Checking…</span>}
       </div>
+      {note && <p className="muted small">{note}</p>}
       {error && (
         <p className="error small" role="alert">
           {error}
@@ -309,6 +333,27 @@ export function DisplayPanel() {
       )}
     </section>
   );
+}
+
+function loadDisplay(key: string): Display | null {
+  try {
+    const text = window.localStorage.getItem(key);
+    if (!text) return null;
+    const saved = JSON.parse(text) as Partial<Display>;
+    return typeof saved === "object" && saved ? { ...DEFAULT_DISPLAY, ...saved } : null;
+  } catch {
+    return null; // storage refused or not our JSON: no saved view
+  }
+}
+
+function saveDisplay(key: string, display: Display | null): void {
+  try {
+    const plain = !display || (same(display, DEFAULT_DISPLAY) && display.contrast === 1 && !display.invert);
+    if (display && !plain) window.localStorage.setItem(key, JSON.stringify(display));
+    else window.localStorage.removeItem(key);
+  } catch {
+    // private mode or full: the view is simply not remembered
+  }
 }
 
 function Slider(props: {

@@ -54,6 +54,7 @@ export function PixelInspector() {
   const [pinOnClick, setPinOnClick] = useState(false);
   const [error, setError] = useState("");
   const [open, setOpen] = useState(true);
+  const [typed, setTyped] = useState({ x: "", y: "" });
   const wanted = useRef<string>("");
   const controller = useRef<AbortController | null>(null);
   const timer = useRef<number | undefined>(undefined);
@@ -172,19 +173,68 @@ export function PixelInspector() {
             x {hover[0]}, y {hover[1]}
           </span>
         ) : (
-          <span className="muted">move the cursor over the image</span>
+          <span className="muted">hover over the image</span>
         )}
         {loading && <span className="muted small">…</span>}
         <button
           type="button"
           className="secondary small-button pixel-toggle"
           aria-expanded={open}
+          aria-label={open ? "Hide the band values" : "Show the band values"}
           onClick={() => setOpen(!open)}
         >
-          {open ? "Hide values" : "Show values"}
+          {open ? "Hide" : "Show"}
         </button>
       </div>
-      {live && open && <VectorTable live={live} pinned={pinned} />}
+      {open && (live ?? pinned) && <VectorTable live={(live ?? pinned) as Reading} pinned={live ? pinned : null} />}
+      {open && (
+        <form
+          className="pixel-goto"
+          noValidate
+          onSubmit={(e) => {
+            e.preventDefault();
+            const [x, y] = [Number(typed.x), Number(typed.y)];
+            if (!pixelAt(x, y, grid.width, grid.height) || !Number.isInteger(x) || !Number.isInteger(y)) {
+              setError(`Give a pixel inside the image: x 0..${grid.width - 1}, y 0..${grid.height - 1}.`);
+              return;
+            }
+            read(x, y)
+              .then((reading) => {
+                setPinned(reading);
+                setError("");
+              })
+              .catch((err: unknown) => setError(errorText(err)));
+          }}
+        >
+          <label className="inline">
+            x
+            <input
+              type="number"
+              min={0}
+              max={grid.width - 1}
+              step={1}
+              value={typed.x}
+              aria-label="Pixel x to pin"
+              onChange={(e) => setTyped({ ...typed, x: e.target.value })}
+            />
+          </label>
+          <label className="inline">
+            y
+            <input
+              type="number"
+              min={0}
+              max={grid.height - 1}
+              step={1}
+              value={typed.y}
+              aria-label="Pixel y to pin"
+              onChange={(e) => setTyped({ ...typed, y: e.target.value })}
+            />
+          </label>
+          <button type="submit" className="secondary small-button">
+            Pin pixel
+          </button>
+        </form>
+      )}
       <div className="pixel-foot">
         <label className="inline">
           <input type="checkbox" checked={pinOnClick} onChange={(e) => setPinOnClick(e.target.checked)} />
