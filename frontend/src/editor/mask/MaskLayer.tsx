@@ -9,7 +9,7 @@
 import L from "leaflet";
 import { useEffect, useLayoutEffect, useRef } from "react";
 import { useMap } from "react-leaflet";
-import { imageBounds, toPixel } from "../coords";
+import { geometryToLatLngs, imageBounds, toPixel } from "../coords";
 import { useEditor, type EditorContextValue } from "../EditorContext";
 import type { EditorState } from "../store";
 import type { Annotation } from "../types";
@@ -173,6 +173,26 @@ export function MaskLayer() {
     schedule.current();
   }, [state.annotations, state.classes, state.selected, width, height]);
 
+  // The selected mask's outline (the pixel-edge polygon the server derives from its RLE).
+  const selectedMask = state.selected !== null ? state.annotations.get(state.selected) : undefined;
+  const outlineOf = selectedMask?.kind === "mask" ? selectedMask : null;
+  useEffect(() => {
+    if (!outlineOf?.geometry) return;
+    const color = editorRef.current.state.classes.find((c) => c.id === outlineOf.label_class)?.color ?? "#ff00ff";
+    const shape = geometryToLatLngs(outlineOf.geometry, editorRef.current.state.grid) as L.LatLng[][];
+    const outline = L.polygon(shape, {
+      color,
+      weight: 2,
+      dashArray: "6 4",
+      fill: false,
+      interactive: false,
+      className: `mask-outline mask-outline-${outlineOf.id}`,
+    }).addTo(map);
+    return () => {
+      outline.remove();
+    };
+  }, [map, outlineOf]);
+
   // The brush, the eraser and the fill.
   const tool = state.tool;
   useEffect(() => {
@@ -263,7 +283,11 @@ export function MaskLayer() {
         }
         started.changed = result.filled > 0;
         stroke.current = started;
-        void commit();
+        void commit().then(() => {
+          if (result.filled > 0) {
+            editorRef.current.notify(`${value ? "Filled" : "Cleared"} ${result.filled.toLocaleString()} pixels.`);
+          }
+        });
         return;
       }
       started.changed = stampDisc(started.mask, x, y, getMaskSettings().size / 2, value);
