@@ -325,7 +325,16 @@ def test_an_image_without_georeference_says_why_it_has_no_map(  # type: ignore[n
     membership = MembershipFactory(role="annotator")
     event = EventFactory(team=membership.team)
     image = rasters.image_with_raster(event, rasters.JPEG, footprint=None)
+    # The event's last view in this browser was a Sentinel-2 false colour: it does not fit.
+    page.add_init_script(
+        f"localStorage.setItem('labeler.editor.display.{event.pk}', "
+        "JSON.stringify({mode: 'preset', preset: 'falsecolor', gamma: 1.4}))"
+    )
     _open(page, sign_in(membership.user), image)
+    expect(
+        page.get_by_text("The event's last view does not fit this image's bands")
+    ).to_be_visible()
+    assert all("?" not in url for url in _tiles_loaded(page, ""))
     expect(page.get_by_text("This image has no georeference")).to_be_visible()
     expect(page.get_by_role("region", name="Geographic context")).to_have_count(0)
     _hover_pixel(page, 5, 7)

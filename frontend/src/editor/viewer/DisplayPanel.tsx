@@ -11,6 +11,7 @@ import {
   bandChoices,
   COLORMAPS,
   defaultRanges,
+  fits,
   INDICES,
   PRESETS,
   resolveRoles,
@@ -32,9 +33,13 @@ export function DisplayPanel() {
   const storeKey = `labeler.editor.display.${image.event}`;
   // The event's last display (this browser): a labeller going through an event's images
   // keeps the view; checked like any other choice, and dropped when it does not fit.
-  const [restored] = useState(() => loadDisplay(storeKey));
+  const [[restored, restoreNote]] = useState(() => {
+    const saved = loadDisplay(storeKey);
+    if (!saved || fits(image, saved)) return [saved, ""] as const;
+    return [null, "The event's last view does not fit this image's bands; showing the default."] as const;
+  });
   const [draft, setDraft] = useState<Display>(restored ?? state.display);
-  const [note, setNote] = useState("");
+  const [note, setNote] = useState<string>(restoreNote);
   useEffect(() => {
     if (restored) dispatch({ type: "display", display: { contrast: restored.contrast, invert: restored.invert } });
   }, [restored, dispatch]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_DISPLAY } from "../display";
-import { bandChoices, bandIndex, defaultRanges, resolveRoles, roleIndex, shownBands, shownLabels } from "./bands";
+import { bandChoices, bandIndex, defaultRanges, fits, resolveRoles, roleIndex, shownBands, shownLabels } from "./bands";
 
 const EUROSAT = ["B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B09", "B10", "B11", "B12", "B8A"];
 const stats = (n: number) => Array.from({ length: n }, (_, i) => ({ p2: 100 * i, p98: 100 * i + 50 }));
@@ -63,5 +63,20 @@ describe("what a display shows and its default stretch", () => {
     expect(defaultRanges(s2, one)).toEqual([[1000, 1050]]);
     expect(shownLabels(s2, one)).toEqual(["B11"]);
     expect(shownBands(s2, { ...one, bands: ["B99"] })).toBeNull();
+  });
+});
+
+describe("fits", () => {
+  it("tells whether the image's bands can draw a display", () => {
+    const falsecolor = { ...DEFAULT_DISPLAY, preset: "falsecolor" };
+    expect(fits(s2, falsecolor)).toBe(true);
+    expect(fits(rgb, falsecolor)).toBe(false);
+    expect(fits(rgb, { ...DEFAULT_DISPLAY, mode: "index", index: "ndvi" })).toBe(false);
+    expect(fits(s2, { ...DEFAULT_DISPLAY, mode: "index", index: "nbr" })).toBe(true);
+    expect(fits(rgb, { ...DEFAULT_DISPLAY, mode: "bands", bands: ["B04"] })).toBe(false);
+    expect(fits(rgb, { ...DEFAULT_DISPLAY, mode: "bands", bands: ["3", "2", "1"] })).toBe(true);
+    const three = [[0, 1], [0, 2], [0, 3]] as [number, number][];
+    expect(fits(gray, { ...DEFAULT_DISPLAY, rescale: three })).toBe(false);
+    expect(fits(rgb, { ...DEFAULT_DISPLAY, rescale: three })).toBe(true);
   });
 });

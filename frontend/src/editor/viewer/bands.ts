@@ -123,3 +123,16 @@ export function shownLabels(image: BandImage, display: Display): string[] {
   const channel = shown.length === 3 ? ["R", "G", "B"] : [""];
   return shown.map((i, k) => `${channel[k] ? `${channel[k]}: ` : ""}${choices[i - 1]?.label ?? i}`);
 }
+
+/** Whether a display can be drawn from this image's bands (checked here first, so a saved
+ * view that cannot is dropped without a refused request). */
+export function fits(image: BandImage, display: Display): boolean {
+  const shown = shownBands(image, display);
+  if (shown === null) return false;
+  if (shown === "index") {
+    const index = INDICES.find((i) => i.name === display.index);
+    if (!index || !("indexes" in resolveRoles(image, index.roles))) return false;
+  }
+  const outputs = shown === "index" ? 1 : shown.length;
+  return !display.rescale || display.rescale.length === 1 || display.rescale.length === outputs;
+}
