@@ -57,11 +57,9 @@ def image_lock_acquire(*, user: User, image: Image) -> Image:
     """
     require(user, image.event.team_id, Action.ANNOTATE, what="Image")
     with transaction.atomic():
-        locked = (
-            Image.objects.select_for_update(of=("self",))
-            .select_related("locked_by")
-            .get(pk=image.pk)
-        )
+        # No join: after waiting for another transaction's row lock PostgreSQL re-reads the
+        # image row only, so a joined holder could be stale; the holder is read afterwards.
+        locked = Image.objects.select_for_update().get(pk=image.pk)
         now = timezone.now()
         if lock_held_by_other(locked, user, now=now):
             assert locked.locked_by is not None and locked.locked_until is not None

@@ -94,3 +94,35 @@ def test_neighbours_with_equal_dates_and_unknown_dates(member, event) -> None:
     assert seen == [i.pk for i in order]
     last = image_neighbours(user=user, image=order[-1], ordering="acquired_at")
     assert last.previous == order[-2].pk and last.position == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_users_taking_the_lock_at_once_one_wins(member, image) -> None:
+    from tests.events.test_annotation_concurrency import _in_threads
+
+    for _ in range(5):
+        Image.objects.filter(pk=image.pk).update(locked_by=None, locked_until=None)
+        alice, bob = member(Role.ANNOTATOR), member(Role.ANNOTATOR)
+        outcomes = _in_threads(
+            lambda u=alice: image_lock_acquire(user=u, image=image),
+            lambda u=bob: image_lock_acquire(user=u, image=image),
+        )
+        kinds = sorted(kind for kind, _ in outcomes)
+        assert kinds == ["error", "ok"], outcomes
+        winner = next(result for kind, result in outcomes if kind == "ok").locked_by
+        loser_error = next(result for kind, result in outcomes if kind == "error")
+        assert isinstance(loser_error, ImageLocked)
+        assert loser_error.holder == winner.username
+        assert Image.objects.get(pk=image.pk).locked_by == winner
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_time_reports_all_count(member, image) -> None:
+    from tests.events.test_annotation_concurrency import _in_threads
+
+    user = member(Role.ANNOTATOR)
+    outcomes = _in_threads(
+        *[lambda: worklog_record(user=user, image=image, seconds=7) for _ in range(6)]
+    )
+    assert all(kind == "ok" for kind, _ in outcomes), outcomes
+    assert WorkLog.objects.get(user=user, image=image).seconds == 42
