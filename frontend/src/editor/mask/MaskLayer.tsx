@@ -62,34 +62,55 @@ export function masksOf(annotations: Map<number, Annotation>): Annotation[] {
   return [...annotations.values()].filter((a) => a.kind === "mask" && a.mask).sort((a, b) => a.id - b.id);
 }
 
-/** Compose every mask into the canvas (the stroke's buffer replaces its annotation's). */
-function compose(target: HTMLCanvasElement, s: EditorState, decoded: Map<number, Decoded>, painting: Stroke | null): void {
-  const ctx = target.getContext("2d");
-  if (!ctx) return;
-  const image = ctx.createImageData(s.grid.width, s.grid.height);
-  const out = image.data;
-  const layers: { mask: MaskBuffer; color: string; alpha: number }[] = [];
-  const colorOf = (classId: number) => s.classes.find((c) => c.id === classId)?.color ?? "#ff00ff";
-  for (const annotation of masksOf(s.annotations)) {
-    if (painting?.annotation?.id === annotation.id) continue;
-    const entry = decoded.get(annotation.id);
-    if (!entry) continue;
-    layers.push({ mask: entry.mask, color: colorOf(annotation.label_class), alpha: s.selected === annotation.id ? 255 : 170 });
-  }
-  if (painting) layers.push({ mask: painting.mask, color: colorOf(painting.classId), alpha: 255 });
-  for (const { mask, color, alpha } of layers) {
-    const [r, g, b] = parseColor(color);
-    const data = mask.data;
-    for (let i = 0; i < data.length; i += 1) {
-      if (data[i]) {
-        const o = i * 4;
-        out[o] = r;
-        out[o + 1] = g;
-        out[o + 2] = b;
-        out[o + 3] = alpha;
-      }
+/** The other masks, composed once per change of the annotations / classes / selection (and
+ * of the decoded set): while a stroke is painted only its own buffer is drawn each frame. */
+interface BaseCache {
+  key: unknown[];
+  data: Uint8ClampedArray;
+}
+
+function paint(out: Uint8ClampedArray, mask: MaskBuffer, color: string, alpha: number): void {
+  const [r, g, b] = parseColor(color);
+  const data = mask.data;
+  for (let i = 0; i < data.length; i += 1) {
+    if (data[i]) {
+      const o = i * 4;
+      out[o] = r;
+      out[o + 1] = g;
+      out[o + 2] = b;
+      out[o + 3] = alpha;
     }
   }
+}
+
+/** Compose every mask into the canvas (the stroke's buffer replaces its annotation's and is
+ * drawn on top). */
+function compose(
+  target: HTMLCanvasElement,
+  s: EditorState,
+  decoded: Map<number, Decoded>,
+  generation: number,
+  painting: Stroke | null,
+  cache: { current: BaseCache | null },
+): void {
+  const ctx = target.getContext("2d");
+  if (!ctx) return;
+  const colorOf = (classId: number) => s.classes.find((c) => c.id === classId)?.color ?? "#ff00ff";
+  const excluded = painting?.annotation?.id ?? null;
+  const key = [s.annotations, s.classes, s.selected, excluded, generation, s.grid.width, s.grid.height];
+  const cached = cache.current;
+  if (!cached || cached.key.length !== key.length || cached.key.some((k, i) => k !== key[i])) {
+    const base = new Uint8ClampedArray(s.grid.width * s.grid.height * 4);
+    for (const annotation of masksOf(s.annotations)) {
+      if (annotation.id === excluded) continue;
+      const entry = decoded.get(annotation.id);
+      if (entry) paint(base, entry.mask, colorOf(annotation.label_class), s.selected === annotation.id ? 255 : 170);
+    }
+    cache.current = { key, data: base };
+  }
+  const image = ctx.createImageData(s.grid.width, s.grid.height);
+  image.data.set((cache.current as BaseCache).data);
+  if (painting) paint(image.data, painting.mask, colorOf(painting.classId), 255);
   ctx.putImageData(image, 0, 0);
 }
 
@@ -107,6 +128,8 @@ export function MaskLayer() {
   const decoded = useRef(new Map<number, Decoded>());
   const stroke = useRef<Stroke | null>(null);
   const frame = useRef<number | null>(null);
+  const generation = useRef(0);
+  const base = useRef<BaseCache | null>(null);
 
   const { width, height } = state.grid;
 
@@ -114,7 +137,9 @@ export function MaskLayer() {
     if (frame.current !== null) return;
     frame.current = window.requestAnimationFrame(() => {
       frame.current = null;
-      if (canvas.current) compose(canvas.current, editorRef.current.state, decoded.current, stroke.current);
+      if (canvas.current) {
+        compose(canvas.current, editorRef.current.state, decoded.current, generation.current, stroke.current, base);
+      }
     });
   });
 
@@ -139,7 +164,8 @@ export function MaskLayer() {
       opacity: getMaskSettings().opacity,
     }).addTo(map);
     overlay.current = layer;
-    compose(element, editorRef.current.state, decoded.current, stroke.current);
+    base.current = null;
+    compose(element, editorRef.current.state, decoded.current, generation.current, stroke.current, base);
     return () => {
       layer.remove();
       overlay.current = null;
@@ -170,6 +196,7 @@ export function MaskLayer() {
       }
     }
     for (const id of [...decoded.current.keys()]) if (!seen.has(id)) decoded.current.delete(id);
+    generation.current += 1;
     schedule.current();
   }, [state.annotations, state.classes, state.selected, width, height]);
 
