@@ -166,6 +166,8 @@ DJANGO_VITE = {
         "static_url_prefix": "",
     }
 }
+# How long opening an image in the editor reserves it (renewed every minute while open).
+IMAGE_LOCK_SECONDS = env.int("IMAGE_LOCK_SECONDS", default=300)
 # A basemap for the browser's maps; empty: no basemap (the maps still work offline).
 BASEMAP_URL = env.str("BASEMAP_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 BASEMAP_ATTRIBUTION = env.str("BASEMAP_ATTRIBUTION", default="&copy; OpenStreetMap contributors")

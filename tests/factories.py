@@ -16,6 +16,7 @@ from events.models import (
     Membership,
     Role,
     Team,
+    WorkLog,
 )
 
 PASSWORD = "correct-horse-battery-staple"
@@ -142,3 +143,13 @@ class DatasetVersionFactory(factory.django.DjangoModelFactory):
     event = factory.SubFactory(EventFactory)
     number = factory.Sequence(lambda n: n + 1)
     formats = factory.LazyFunction(lambda: ["coco"])
+
+
+class WorkLogFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WorkLog
+
+    user = factory.SubFactory(UserFactory)
+    image = factory.SubFactory(ImageFactory)
+    seconds = 90
+    difficulty = 3
