@@ -20,7 +20,6 @@ from events.errors import DomainError, InvalidInput
 from events.models import Image, WorkLog
 from events.rules import Action, require
 
-DEFAULT_LOCK_SECONDS = 300
 MAX_REPORT_SECONDS = 3600
 
 
@@ -36,7 +35,7 @@ class ImageLocked(DomainError):
 
 
 def lock_seconds() -> int:
-    return int(getattr(settings, "IMAGE_LOCK_SECONDS", DEFAULT_LOCK_SECONDS))
+    return int(settings.IMAGE_LOCK_SECONDS)
 
 
 def lock_held_by_other(image: Image, user: User, *, now: dt.datetime | None = None) -> bool:
