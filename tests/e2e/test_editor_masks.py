@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from shapely.geometry import shape
 
-from events.geometry import rle_decode
+from events.geometry import rle_decode, rle_encode
 from events.models import Annotation, ImageTag, LabelClass
 from events.services.annotations import annotation_create
 from tests import rasters
@@ -273,4 +273,67 @@ def test_brush_erase_convert_tags_and_attributes(  # type: ignore[no-untyped-def
     expect(attributes.get_by_text(f"#{stroke.pk} · mask · v6")).to_be_visible()
     stroke.refresh_from_db()
     assert stroke.attributes == {"note": "shallow water"}
+    assert console_errors == []
+
+
+def test_a_viewer_sees_masks_from_their_rle_but_cannot_edit(  # type: ignore[no-untyped-def]
+    page, sign_in, screenshot, console_errors
+) -> None:
+    owner: Any = MembershipFactory(role="annotator")
+    viewer: Any = MembershipFactory(team=owner.team, role="viewer")
+    event: Any = EventFactory(team=owner.team, name="Delta floods")
+    water: Any = LabelClassFactory(event=event, name="water", color="#ff7f0e", hotkey="")
+    LabelClassFactory(event=event, name="flooded", kind=LabelClass.Kind.TAG, hotkey="")
+    image = rasters.image_with_raster(event, rasters.RGB)
+    # An L-shaped mask: the server's RLE, decoded in the browser, must put the same pixels
+    # on the overlay canvas (one canvas pixel per image pixel).
+    pixels = np.zeros((image.height, image.width), dtype=bool)
+    pixels[100:300, 200:240] = True
+    pixels[260:300, 240:400] = True
+    mask = annotation_create(
+        user=owner.user, image=image, label_class=water, kind="mask", mask=rle_encode(pixels)
+    )
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{sign_in(viewer.user)}/images/{image.pk}/edit/")
+    page.wait_for_function("() => !!window.__editor")
+    page.wait_for_function(
+        """() => {
+            const c = document.querySelector('canvas.mask-overlay');
+            return c && c.getContext('2d').getImageData(210, 110, 1, 1).data[3] > 0;
+        }"""
+    )
+    drawn = np.array(
+        page.evaluate(
+            """() => {
+                const c = document.querySelector('canvas.mask-overlay');
+                const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                const out = [];
+                for (let i = 3; i < d.length; i += 4) out.push(d[i] > 0 ? 1 : 0);
+                return [c.width, c.height, out];
+            }"""
+        )[2],
+        dtype=bool,
+    ).reshape((image.height, image.width))
+    assert np.array_equal(drawn, pixels)
+    screenshot("masks-viewer")
+
+    panels = _objects(page)
+    panels.get_by_role("button", name=f"water · mask #{mask.pk}").click()
+    # The selected mask's outline is a layer of the map (drawn on the map's canvas).
+    page.wait_for_function(
+        """(name) => Object.values(window.__editor.map._layers)
+            .some((l) => l.options && String(l.options.className || '').includes(name))""",
+        arg=f"mask-outline-{mask.pk}",
+    )
+    mask_panel = panels.locator("section.mask-panel")
+    expect(mask_panel.get_by_role("button", name="Paint")).to_be_disabled()
+    expect(mask_panel.get_by_role("button", name=f"Convert #{mask.pk} to polygon")).to_be_disabled()
+    expect(panels.get_by_role("button", name="flooded: positive")).to_be_disabled()
+    expect(panels.get_by_role("button", name="Add attribute")).to_have_count(0)
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("t")
+    expect(panels.get_by_role("button", name="flooded: not labelled")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    assert not ImageTag.objects.filter(image=image).exists()
     assert console_errors == []

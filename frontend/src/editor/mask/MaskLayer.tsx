@@ -18,6 +18,9 @@ import { getMaskSettings, useMaskSettings } from "./settings";
 import "./mask.css";
 
 const PANE = "masks";
+/** Sent by the editor when Esc is pressed (editor/hotkeys.ts CANCEL_EVENT); a stroke being
+ * painted is dropped and the event marked as handled. */
+const CANCEL_EVENT = "editor:cancel";
 
 interface OverlayInternals {
   _url: HTMLCanvasElement;
@@ -352,13 +355,24 @@ export function MaskLayer() {
     };
     const onOut = () => cursor.remove();
 
+    const onCancel = (event: Event) => {
+      const current = stroke.current;
+      if (!current || current.saving) return;
+      event.preventDefault();
+      stroke.current = null;
+      schedule.current();
+      editorRef.current.notify("Stroke cancelled.");
+    };
+
     map.on("mousedown", onDown);
+    window.addEventListener(CANCEL_EVENT, onCancel);
     map.on("mousemove", onMove);
     map.on("mouseout", onOut);
     container.addEventListener("pointermove", onPointerMove);
     document.addEventListener("mouseup", onUp);
     return () => {
       map.off("mousedown", onDown);
+      window.removeEventListener(CANCEL_EVENT, onCancel);
       map.off("mousemove", onMove);
       map.off("mouseout", onOut);
       container.removeEventListener("pointermove", onPointerMove);

@@ -108,11 +108,13 @@ export function MaskPanel() {
         />
       </div>
       <p className="muted" style={{ margin: "4px 0", fontSize: "0.8rem" }}>
-        {settings.fill
-          ? "Click inside a closed outline to fill it (with Erase: click a painted region to clear it)."
-          : selected?.kind === "mask"
-            ? `Painting adds to mask #${selected.id}.`
-            : "Painting starts a new mask of the active class."}
+        {!canEdit
+          ? "Masks are shown; painting them needs the annotator role."
+          : settings.fill
+            ? "Click inside a closed outline to fill it (with Erase: click a painted region to clear it)."
+            : selected?.kind === "mask"
+              ? `Painting adds to mask #${selected.id}.`
+              : "Painting starts a new mask of the active class."}
       </p>
       {selected && (selected.kind === "polygon" || selected.kind === "bbox") && (
         <div className="row">

@@ -31,6 +31,9 @@ describe("tags", () => {
     expect(isTyping(document.createElement("textarea"))).toBe(true);
     expect(isTyping(document.createElement("select"))).toBe(true);
     expect(isTyping(document.createElement("button"))).toBe(false);
+    const checkbox = document.createElement("input");
+    checkbox.type = "checkbox";
+    expect(isTyping(checkbox)).toBe(false);
     expect(isTyping(null)).toBe(false);
   });
 });
