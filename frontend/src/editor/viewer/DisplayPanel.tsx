@@ -126,6 +126,15 @@ export function DisplayPanel() {
       const shown = shownBands(image, draft);
       const bands = Array.isArray(shown) ? shown.map((i) => choices[i - 1]?.value ?? String(i)) : [];
       rebands({ mode, bands: bands.length ? bands : [choices[0]?.value ?? "1"], colormap: "" });
+    } else if (mode === "index") {
+      // The first index the image's bands allow (the current one if it does); with none,
+      // the API's refusal says which bands are missing.
+      const usable = (name: string) => {
+        const ix = INDICES.find((i) => i.name === name);
+        return !!ix && "indexes" in resolveRoles(image, ix.roles);
+      };
+      const index = usable(draft.index) ? draft.index : (INDICES.find((i) => usable(i.name))?.name ?? draft.index);
+      rebands({ mode, index, colormap: "" });
     } else {
       rebands({ mode, colormap: "" });
     }
