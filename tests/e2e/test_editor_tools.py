@@ -7,13 +7,16 @@ choices work."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
+from django.db import connection
 from playwright.sync_api import Browser, Page, expect
 
-from events.models import Annotation
+from events.models import Annotation, Image
 from tests import rasters
 from tests.factories import AnnotationFactory, EventFactory, LabelClassFactory, MembershipFactory
 
@@ -23,6 +26,29 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(autouse=True)
 def offline(settings) -> None:  # type: ignore[no-untyped-def]
     settings.BASEMAP_URL = ""
+
+
+@pytest.fixture(autouse=True)
+def leave_quietly(page: Page, live_server: Any) -> Iterator[None]:
+    """After the test: leave the editor and let the requests it sends on leaving (releasing
+    the image's lock, the work log: keepalive requests Playwright does not see) finish, so
+    the database flush that ends the test does not race them (as tests/e2e/
+    test_editor_viewer.py does)."""
+    yield
+    page.goto("about:blank")
+    deadline = time.monotonic() + 10
+    while Image.objects.filter(locked_by__isnull=False).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    quiet = 0
+    with connection.cursor() as cursor:
+        while quiet < 5 and time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND state NOT LIKE 'idle%'"
+            )
+            row = cursor.fetchone()
+            quiet = quiet + 1 if row and row[0] == 0 else 0
+            time.sleep(0.05)
 
 
 def _setup() -> tuple[Any, Any, Any, Any]:
@@ -95,7 +121,9 @@ def _wait_version(page: Page, annotation: Annotation, version: int) -> None:
             return
         page.wait_for_timeout(50)
     status = page.get_by_role("status").last.text_content()
-    raise AssertionError(f"annotation {annotation.pk} stayed at version {annotation.version}: {status}")
+    raise AssertionError(
+        f"annotation {annotation.pk} stayed at version {annotation.version}: {status}"
+    )
 
 
 def _click(page: Page, x: float, y: float) -> tuple[float, float]:
@@ -160,7 +188,9 @@ def test_draw_box_aspect_box_polygon_with_hole_line_and_point(  # type: ignore[n
     _click(page, 120, 320)
     expect(page.get_by_role("button", name=f"Delete polygon #{polygon.pk}")).to_be_visible()
     page.get_by_role("button", name="Draw hole").click()
-    expect(page.get_by_role("radio", name="Hole in selected")).to_have_attribute("aria-checked", "true")
+    expect(page.get_by_role("radio", name="Hole in selected")).to_have_attribute(
+        "aria-checked", "true"
+    )
     hole = [(150, 350), (250, 350), (250, 450), (150, 450)]
     for x, y in hole:
         _click(page, x, y)
@@ -282,7 +312,7 @@ def _second_page(browser: Browser, url: str, user: Any) -> Page:
 def test_two_people_editing_one_object_get_the_conflict_dialog(  # type: ignore[no-untyped-def]
     page, browser, sign_in, screenshot, console_errors
 ) -> None:
-    membership, image, water, ship = _setup()
+    membership, image, water, _ship = _setup()
     lake = LabelClassFactory(event=image.event, name="lake", color="#33a02c", hotkey="3")
     other = MembershipFactory(team=membership.team, role="annotator", user__username="bea")
     target = AnnotationFactory(image=image, label_class=water)
@@ -320,6 +350,7 @@ def test_two_people_editing_one_object_get_the_conflict_dialog(  # type: ignore[
     expect(page_b.get_by_role("button", name=f"lake · bbox #{target.pk}")).to_be_visible()
     target.refresh_from_db()
     assert target.label_class_id == lake.pk and target.version == 3
+    page_b.goto("about:blank")
     page_b.context.close()
     # The two 409 answers are the conflicts themselves; nothing else may fail.
     assert [e for e in console_errors if "409" not in e] == []

@@ -2,11 +2,11 @@
 // CRS.Simple, image-space tiles) with the annotations; right: classes, tags, the selected
 // object, the display and the pixel inspector.
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
-import { api, errorText } from "../lib/api";
+import { api, errorText, type Page } from "../lib/api";
 import type { PageData } from "../lib/page";
 import type { ImageData, LabelClass } from "../lib/types";
 import { AnnotationsLayer } from "./AnnotationsLayer";
-import { changeAnnotation, createAnnotation, deleteAnnotation, listAnnotations } from "./annotationsApi";
+import { changeAnnotation, createAnnotation, deleteAnnotation } from "./annotationsApi";
 import { ConflictDialog, type ConflictChoice } from "./conflict/ConflictDialog";
 import { type Conflict, isStale, loadConflict } from "./conflict/conflict";
 import { EditorContext, type EditorContextValue } from "./EditorContext";
@@ -31,6 +31,24 @@ import { Navigator } from "./workflow/Navigator";
 import { WorkPanel } from "./workflow/WorkPanel";
 import "./editor.css";
 
+const PAGE = 500;
+
+/** Every annotation of the image: the first page says how many; the others are fetched
+ * at once (in parallel), not one after another. */
+async function loadAnnotations(imageId: number): Promise<Annotation[]> {
+  const path = `/images/${imageId}/annotations/`;
+  const first = await api<Page<Annotation>>(path, { query: { page: 1, page_size: PAGE } });
+  const pages = Math.ceil(first.count / PAGE);
+  const rest = await Promise.all(
+    Array.from({ length: Math.max(0, pages - 1) }, (_, i) =>
+      api<Page<Annotation>>(path, { query: { page: i + 2, page_size: PAGE } }),
+    ),
+  );
+  const byId = new Map<number, Annotation>();
+  for (const page of [first, ...rest]) for (const a of page.results) byId.set(a.id, a);
+  return [...byId.values()];
+}
+
 interface Loaded {
   image: ImageData;
   classes: LabelClass[];
@@ -48,7 +66,7 @@ export function EditorPage({ data }: { data: PageData }) {
         const image = await api<ImageData>(`/images/${imageId}/`);
         const [classes, annotations] = await Promise.all([
           api<LabelClass[]>(`/events/${image.event}/label-classes/`),
-          listAnnotations(imageId),
+          loadAnnotations(imageId),
         ]);
         if (!cancelled) setLoaded({ image, classes, annotations });
       } catch (e) {

@@ -377,7 +377,7 @@ function geometryOf(layer: L.Layer, annotation: Annotation, grid: Grid): GeoJSON
   return null;
 }
 
-/** Select tool: clicking empty image clears the selection; the selected shape is editable. */
+/** Select tool: the selected shape is editable (picking by click is AnnotationsLayer's). */
 function SelectTool({ editable }: { editable: boolean }) {
   const map = useMap();
   const latest = useLatest();
@@ -385,14 +385,6 @@ function SelectTool({ editable }: { editable: boolean }) {
   const selected = state.selected !== null ? state.annotations.get(state.selected) : undefined;
   const color = state.classes.find((c) => c.id === selected?.label_class)?.color ?? "#ff00ff";
   const renderer = useRef<L.Renderer>(L.svg({ padding: 0.5 }));
-
-  useEffect(() => {
-    const click = () => latest.current.dispatch({ type: "select", id: null });
-    map.on("click", click);
-    return () => {
-      map.off("click", click);
-    };
-  }, [map, latest]);
 
   useEffect(() => {
     if (!selected || !editable) return;
