@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -75,3 +78,54 @@ def console_errors(page):  # type: ignore[no-untyped-def]
         ),
     )
     return errors
+
+
+class _InFlight:
+    """Requests the live server (a thread of this process) is handling right now."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.lock = threading.Lock()
+
+    def started(self, **_: object) -> None:
+        with self.lock:
+            self.count += 1
+
+    def finished(self, **_: object) -> None:
+        with self.lock:
+            self.count -= 1
+
+
+@pytest.fixture(autouse=True)
+def _leave_quietly(request):  # type: ignore[no-untyped-def]
+    """After each browser test: leave the page and wait until the live server has handled
+    what the page sends on leaving (pagehide requests with keepalive, which Playwright does
+    not track: the editor releases its image lock and reports labelling time). Otherwise
+    those requests can race the database flush that ends the test (a deadlock, now and
+    then)."""
+    from django.core.signals import request_finished, request_started
+
+    if "page" not in request.fixturenames:
+        yield
+        return
+    # Set up here, so that the page (and the database, set up before any conftest fixture)
+    # is torn down after this waits.
+    page = request.getfixturevalue("page")
+    in_flight = _InFlight()
+    request_started.connect(in_flight.started, weak=False)
+    request_finished.connect(in_flight.finished, weak=False)
+    try:
+        yield
+        with contextlib.suppress(Exception):  # a test may have closed it
+            page.goto("about:blank")
+        deadline = time.monotonic() + 10
+        quiet_since = time.monotonic()
+        while time.monotonic() < deadline:
+            if in_flight.count > 0:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since > 0.3:  # a keepalive request may still come
+                break
+            time.sleep(0.02)
+    finally:
+        request_started.disconnect(in_flight.started)
+        request_finished.disconnect(in_flight.finished)

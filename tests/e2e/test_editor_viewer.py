@@ -6,19 +6,15 @@ mouse; the geographic context map shows the image's footprint and follows the cu
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pytest
 import rasterio
-from django.db import connection
 from playwright.sync_api import Page, Response, expect
 from pyproj import Transformer
 from rasterio.warp import transform_bounds
 
-from events.models import Image
 from tests import rasters
 from tests.factories import EventFactory, MembershipFactory
 
@@ -28,30 +24,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(autouse=True)
 def offline(settings) -> None:  # type: ignore[no-untyped-def]
     settings.BASEMAP_URL = ""  # no internet here: the context map has no basemap
-
-
-@pytest.fixture(autouse=True)
-def leave_quietly(page: Page, live_server: Any) -> Iterator[None]:
-    """After the test: leave the editor and let the requests it sends on leaving (pagehide,
-    keepalive, which Playwright does not see: releasing the image's lock, the work log)
-    finish, so the database flush that ends the test does not race them (a deadlock
-    otherwise, now and then). Waits for the lock to be released, then for the database to
-    stay idle a moment."""
-    yield
-    page.goto("about:blank")
-    deadline = time.monotonic() + 10
-    while Image.objects.filter(locked_by__isnull=False).exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    quiet = 0
-    with connection.cursor() as cursor:
-        while quiet < 5 and time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid() AND state NOT LIKE 'idle%'"
-            )
-            row = cursor.fetchone()
-            quiet = quiet + 1 if row and row[0] == 0 else 0
-            time.sleep(0.05)
 
 
 class Tiles:
