@@ -114,10 +114,15 @@ def _close(actual: list[float], expected: tuple[float, float], tol: float) -> bo
 
 
 def _wait_version(page: Page, annotation: Annotation, version: int) -> None:
-    """Waits until the stored annotation reaches `version` (writes are asynchronous)."""
+    """Waits until the stored annotation reaches `version` (writes are asynchronous) and
+    the editor holds that version too (its shapes are re-drawn from it)."""
     for _ in range(200):
         annotation.refresh_from_db()
         if annotation.version >= version:
+            page.wait_for_function(
+                "([id, v]) => (window.__editor.annotation(id)?.version ?? 0) >= v",
+                arg=[annotation.pk, version],
+            )
             return
         page.wait_for_timeout(50)
     status = page.get_by_role("status").last.text_content()
@@ -354,3 +359,79 @@ def test_two_people_editing_one_object_get_the_conflict_dialog(  # type: ignore[
     page_b.context.close()
     # The two 409 answers are the conflicts themselves; nothing else may fail.
     assert [e for e in console_errors if "409" not in e] == []
+
+
+def _drag(page: Page, start: tuple[float, float], end: tuple[float, float]) -> None:
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move((start[0] + end[0]) / 2, (start[1] + end[1]) / 2, steps=3)
+    page.mouse.move(*end, steps=3)
+    page.mouse.up()
+
+
+def test_edit_vertices_move_the_shape_add_a_part_and_cancel_drawing(  # type: ignore[no-untyped-def]
+    page, sign_in, screenshot, console_errors
+) -> None:
+    membership, image, water, _ship = _setup()
+    square = [[100, 100], [200, 100], [200, 200], [100, 200], [100, 100]]
+    polygon = AnnotationFactory(
+        image=image,
+        label_class=water,
+        kind="polygon",
+        geometry={"type": "Polygon", "coordinates": [square]},
+    )
+    _open(page, sign_in(membership.user), image)
+    tol = _image_px_per_screen_px(page) + 0.01
+
+    # Select it by clicking inside; Geoman's vertex handles appear.
+    _click(page, 150, 150)
+    expect(page.get_by_role("button", name=f"Delete polygon #{polygon.pk}")).to_be_visible()
+    expect(page.locator(".leaflet-marker-icon.marker-icon").first).to_be_visible()
+
+    # Drag the vertex at (200, 200) to (230, 220).
+    _drag(page, _screen(page, 200, 200), _screen(page, 230, 220))
+    _wait_version(page, polygon, 2)
+    ring = polygon.geometry["coordinates"][0]
+    assert any(_close(p, (230, 220), tol) for p in ring), ring
+    assert not any(_close(p, (200, 200), 1) for p in ring)
+
+    # Drag the whole shape by (+50, +40) image pixels.
+    before = [list(p) for p in polygon.geometry["coordinates"][0]]
+    _drag(page, _screen(page, 130, 130), _screen(page, 180, 170))
+    _wait_version(page, polygon, 3)
+    after = polygon.geometry["coordinates"][0]
+    assert len(after) == len(before)
+    for (x0, y0), (x1, y1) in zip(before, after, strict=True):
+        assert abs((x1 - x0) - 50) <= 2 * tol and abs((y1 - y0) - 40) <= 2 * tol, (before, after)
+
+    # Right-click a vertex deletes it (5 ring positions -> 4: a triangle).
+    px, py = after[0]
+    page.mouse.click(*_screen(page, px, py), button="right")
+    _wait_version(page, polygon, 4)
+    assert len(polygon.geometry["coordinates"][0]) == 4, polygon.geometry
+
+    # Add a second part far away: the object becomes a MultiPolygon.
+    page.get_by_role("button", name="Add part").click()
+    part = [(450, 100), (550, 100), (550, 180), (450, 180)]
+    for x, y in part:
+        _click(page, x, y)
+    _click(page, *part[0])
+    _wait_version(page, polygon, 5)
+    assert polygon.geometry["type"] == "MultiPolygon"
+    assert len(polygon.geometry["coordinates"]) == 2
+    for got, want in zip(polygon.geometry["coordinates"][1][0], part, strict=False):
+        assert _close(got, want, tol), (got, want)
+
+    # Esc cancels a polygon being drawn: nothing is created.
+    page.get_by_role("radio", name="New object").click()
+    _click(page, 300, 500)
+    _click(page, 400, 500)
+    page.keyboard.press("Escape")
+    _click(page, 350, 600)  # a new drawing starts here; not closed, nothing saved
+    page.keyboard.press("Escape")
+    _count(page, 1)
+    assert Annotation.objects.filter(image=image).count() == 1
+    page.keyboard.press("v")
+    page.get_by_role("button", name=f"water · polygon #{polygon.pk}").click()
+    screenshot("editor-tools-multipart")
+    assert console_errors == []

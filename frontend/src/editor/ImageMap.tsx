@@ -10,6 +10,7 @@ import { MapContainer, TileLayer, useMap } from "react-leaflet";
 import { imageBounds, toLatLng, toPixel } from "./coords";
 import { cssFilter, tileUrl } from "./display";
 import { useEditor } from "./EditorContext";
+import type { Annotation } from "./types";
 
 declare global {
   interface Window {
@@ -20,6 +21,8 @@ declare global {
       toPixel: (lat: number, lng: number) => [number, number];
       /** Screen (container) point of an image pixel. */
       screenOf: (x: number, y: number) => [number, number];
+      /** The annotation as the editor holds it now (after its latest save). */
+      annotation: (id: number) => Annotation | null;
     };
   }
 }
@@ -36,8 +39,9 @@ function TestHandle() {
         const point = map.latLngToContainerPoint(toLatLng([x, y], state.grid));
         return [point.x, point.y];
       },
+      annotation: (id) => state.annotations.get(id) ?? null,
     };
-  }, [map, state.grid]);
+  }, [map, state.grid, state.annotations]);
   return null;
 }
 

@@ -393,26 +393,79 @@ function SelectTool({ editable }: { editable: boolean }) {
     if (!layer) return;
     layer.addTo(map);
     layer.on("click", (e: L.LeafletMouseEvent) => L.DomEvent.stopPropagation(e));
-    const save = () => {
+    const save = async (): Promise<boolean> => {
       const geometry = geometryOf(layer, selected, grid);
-      if (!geometry || JSON.stringify(geometry) === JSON.stringify(selected.geometry)) return;
-      void latest.current.change(selected, { geometry });
+      if (!geometry || JSON.stringify(geometry) === JSON.stringify(selected.geometry)) return true;
+      return (await latest.current.change(selected, { geometry })) !== null;
     };
     if (layer instanceof L.Marker) {
-      layer.on("dragend", save);
-    } else {
-      (layer as L.Polygon).pm.enable({
-        draggable: true,
-        snappable: false,
-        allowSelfIntersection: false,
-        removeVertexOn: "contextmenu",
-      });
-      layer.on("pm:edit", save);
+      layer.on("dragend", () => void save());
+      return () => {
+        layer.off();
+        layer.remove();
+      };
     }
+    const path = layer as L.Polyline;
+    const editOptions: L.PM.EditModeOptions = {
+      snappable: false,
+      allowSelfIntersection: false,
+      removeVertexOn: "contextmenu",
+    } as L.PM.EditModeOptions;
+    path.pm.enable(editOptions);
+    path.on("pm:edit", () => void save());
+    // Moving the whole shape: drag it (Geoman's free edit mode has vertices only).
+    let from: L.LatLng | null = null;
+    let original: unknown = null;
+    let moved = false;
+    const shifted = (value: unknown, dlat: number, dlng: number): unknown =>
+      Array.isArray(value)
+        ? value.map((v) => shifted(v, dlat, dlng))
+        : L.latLng((value as L.LatLng).lat + dlat, (value as L.LatLng).lng + dlng);
+    const over = () => {
+      if (!from) map.dragging.disable();
+    };
+    const out = () => {
+      if (!from) map.dragging.enable();
+    };
+    const move = (e: L.LeafletMouseEvent) => {
+      if (!from) return;
+      if (!moved) {
+        if (map.latLngToContainerPoint(from).distanceTo(e.containerPoint) < 3) return;
+        moved = true;
+        path.pm.disable();
+      }
+      path.setLatLngs(shifted(original, e.latlng.lat - from.lat, e.latlng.lng - from.lng) as L.LatLng[]);
+    };
+    const up = () => {
+      map.off("mousemove", move);
+      map.off("mouseup", up);
+      from = null;
+      map.dragging.enable();
+      if (!moved) return;
+      void save().then((ok) => {
+        if (ok || !path.getElement()) return;
+        path.setLatLngs(original as L.LatLng[]);
+        path.pm.enable(editOptions);
+      });
+    };
+    const down = (e: L.LeafletMouseEvent) => {
+      if (e.originalEvent.button !== 0) return;
+      from = e.latlng;
+      original = path.getLatLngs();
+      moved = false;
+      map.on("mousemove", move);
+      map.on("mouseup", up);
+    };
+    path.on("mouseover", over);
+    path.on("mouseout", out);
+    path.on("mousedown", down);
     return () => {
-      if (!(layer instanceof L.Marker)) (layer as L.Polygon).pm?.disable();
-      layer.off();
-      layer.remove();
+      map.off("mousemove", move);
+      map.off("mouseup", up);
+      map.dragging.enable();
+      path.pm?.disable();
+      path.off();
+      path.remove();
     };
     // Re-created when the selection, its version or its colour changes.
     // eslint-disable-next-line react-hooks/exhaustive-deps
