@@ -33,26 +33,30 @@ import "./editor.css";
 
 const PAGE = 500;
 
-/** Every annotation of the image: the first page says how many; the others are fetched
- * at once (in parallel), not one after another. */
-async function loadAnnotations(imageId: number): Promise<Annotation[]> {
+/** The image's annotations: the first page (which says how many there are) at once, and
+ * a promise of the others, fetched in parallel rather than one after another, so the
+ * editor opens and draws the first shapes while the rest arrive. */
+async function loadAnnotations(
+  imageId: number,
+): Promise<{ first: Annotation[]; more: Promise<Annotation[]> | null }> {
   const path = `/images/${imageId}/annotations/`;
   const first = await api<Page<Annotation>>(path, { query: { page: 1, page_size: PAGE } });
   const pages = Math.ceil(first.count / PAGE);
-  const rest = await Promise.all(
-    Array.from({ length: Math.max(0, pages - 1) }, (_, i) =>
+  if (pages <= 1) return { first: first.results, more: null };
+  const more = Promise.all(
+    Array.from({ length: pages - 1 }, (_, i) =>
       api<Page<Annotation>>(path, { query: { page: i + 2, page_size: PAGE } }),
     ),
-  );
-  const byId = new Map<number, Annotation>();
-  for (const page of [first, ...rest]) for (const a of page.results) byId.set(a.id, a);
-  return [...byId.values()];
+  ).then((rest) => rest.flatMap((page) => page.results));
+  return { first: first.results, more };
 }
 
 interface Loaded {
   image: ImageData;
   classes: LabelClass[];
   annotations: Annotation[];
+  /** The other pages of annotations, still on their way. */
+  more: Promise<Annotation[]> | null;
 }
 
 export function EditorPage({ data }: { data: PageData }) {
@@ -64,11 +68,11 @@ export function EditorPage({ data }: { data: PageData }) {
     (async () => {
       try {
         const image = await api<ImageData>(`/images/${imageId}/`);
-        const [classes, annotations] = await Promise.all([
+        const [classes, { first, more }] = await Promise.all([
           api<LabelClass[]>(`/events/${image.event}/label-classes/`),
           loadAnnotations(imageId),
         ]);
-        if (!cancelled) setLoaded({ image, classes, annotations });
+        if (!cancelled) setLoaded({ image, classes, annotations: first, more });
       } catch (e) {
         if (!cancelled) setError(errorText(e));
       }
@@ -92,6 +96,21 @@ function Editor({ data, loaded }: { data: PageData; loaded: Loaded }) {
   const notify = useCallback((message: string, kind: "info" | "error" = "info") => {
     setStatus({ message, kind });
   }, []);
+  // The rest of the annotations, merged as they arrive (a newer version is kept).
+  useEffect(() => {
+    let cancelled = false;
+    loaded.more?.then(
+      (annotations) => {
+        if (!cancelled) dispatch({ type: "merge", annotations });
+      },
+      (e: unknown) => {
+        if (!cancelled) notify(`Some objects could not be loaded: ${errorText(e)}`, "error");
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [loaded.more, notify]);
 
   // The annotations as last written, for writes that follow each other quickly (undo steps):
   // updated at once by the writers below and after each render.

@@ -20,6 +20,8 @@ export interface EditorState {
 
 export type EditorAction =
   | { type: "annotations"; annotations: Annotation[] }
+  /** More annotations (later pages): added, keeping whichever version is newer. */
+  | { type: "merge"; annotations: Annotation[] }
   | { type: "upsert"; annotation: Annotation }
   | { type: "remove"; id: number }
   | { type: "select"; id: number | null }
@@ -48,6 +50,14 @@ export function editorReducer(state: EditorState, action: EditorAction): EditorS
   switch (action.type) {
     case "annotations":
       return { ...state, annotations: new Map(action.annotations.map((a) => [a.id, a])) };
+    case "merge": {
+      const annotations = new Map(state.annotations);
+      for (const a of action.annotations) {
+        const known = annotations.get(a.id);
+        if (!known || known.version < a.version) annotations.set(a.id, a);
+      }
+      return { ...state, annotations };
+    }
     case "upsert": {
       const annotations = new Map(state.annotations);
       annotations.set(action.annotation.id, action.annotation);

@@ -170,7 +170,7 @@ function ToolOptions({
   const drawing = ["bbox", "polygon", "polyline", "point"].includes(state.tool);
   if (!body && !drawing) return null;
   return createPortal(
-    <div className="tool-options-bar" aria-label="Tool options">
+    <div className="tool-options-bar" role="toolbar" aria-label="Tool options">
       {drawing && (
         <span className="tool-class">
           <span className="swatch" style={{ background: activeClass?.color ?? "#999" }} aria-hidden />
