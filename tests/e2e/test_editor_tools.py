@@ -7,16 +7,13 @@ choices work."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
 from playwright.sync_api import Browser, Page, expect
 
-from events.models import Annotation, Image
+from events.models import Annotation
 from tests import rasters
 from tests.factories import AnnotationFactory, EventFactory, LabelClassFactory, MembershipFactory
 
@@ -26,29 +23,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(autouse=True)
 def offline(settings) -> None:  # type: ignore[no-untyped-def]
     settings.BASEMAP_URL = ""
-
-
-@pytest.fixture(autouse=True)
-def leave_quietly(page: Page, live_server: Any) -> Iterator[None]:
-    """After the test: leave the editor and let the requests it sends on leaving (releasing
-    the image's lock, the work log: keepalive requests Playwright does not see) finish, so
-    the database flush that ends the test does not race them (as tests/e2e/
-    test_editor_viewer.py does)."""
-    yield
-    page.goto("about:blank")
-    deadline = time.monotonic() + 10
-    while Image.objects.filter(locked_by__isnull=False).exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    quiet = 0
-    with connection.cursor() as cursor:
-        while quiet < 5 and time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid() AND state NOT LIKE 'idle%'"
-            )
-            row = cursor.fetchone()
-            quiet = quiet + 1 if row and row[0] == 0 else 0
-            time.sleep(0.05)
 
 
 def _setup() -> tuple[Any, Any, Any, Any]:
