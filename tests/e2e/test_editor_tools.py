@@ -222,8 +222,28 @@ def test_hotkeys_undo_redo_delete_and_help(  # type: ignore[no-untyped-def]
     _open(page, sign_in(membership.user), image)
     _count(page, 1)
 
+    # Zoomed in far from the box, picking it in the list brings the map to it.
+    page.evaluate(
+        """() => {
+          const e = window.__editor;
+          e.map.setView(e.toLatLng(700, 600), e.map.getMaxZoom(), {animate: false});
+        }"""
+    )
+    inside = """([x, y]) => {
+      const [sx, sy] = window.__editor.screenOf(x, y);
+      const size = window.__editor.map.getSize();
+      return sx > 0 && sy > 0 && sx < size.x && sy < size.y;
+    }"""
+    assert not page.evaluate(inside, [25, 20])
     # Select the box; "2" changes its class.
     page.get_by_role("button", name=f"water · bbox #{existing.pk}").click()
+    page.wait_for_function(inside, arg=[25, 20])
+    page.evaluate(
+        """() => {
+          const e = window.__editor;
+          e.map.fitBounds([e.toLatLng(0, 718), e.toLatLng(791, 0)], {animate: false});
+        }"""
+    )
     page.keyboard.press("2")
     expect(page.get_by_role("button", name=f"ship · bbox #{existing.pk}")).to_be_visible()
     existing.refresh_from_db()

@@ -8,7 +8,7 @@ import L from "leaflet";
 import type * as GeoJSON from "geojson";
 import { useEffect, useRef } from "react";
 import { useMap } from "react-leaflet";
-import { geometryToLatLngs, type Grid, toPixel } from "./coords";
+import { geometryToLatLngs, type Grid, toLatLng, toPixel } from "./coords";
 import { useEditor } from "./EditorContext";
 import { bboxOf, type Box, pick } from "./tools/hit";
 import type { Annotation } from "./types";
@@ -128,6 +128,21 @@ export function AnnotationsLayer() {
       map.off("click", click);
     };
   }, [map, dispatch, state.grid]);
+
+  // A selection entirely out of view (picked in the objects list) brings the map to it.
+  useEffect(() => {
+    const entry = state.selected === null ? undefined : entries.current.get(state.selected);
+    if (!entry) return;
+    const [x0, y0, x1, y1] = entry.bbox;
+    const bounds = L.latLngBounds(toLatLng([x0, y1], state.grid), toLatLng([x1, y0], state.grid));
+    // Entirely out of view only: a shape clicked on the map is (at least partly) in view.
+    if (map.getBounds().intersects(bounds)) return;
+    const size = map.getSize();
+    const a = map.latLngToContainerPoint(bounds.getNorthWest());
+    const b = map.latLngToContainerPoint(bounds.getSouthEast());
+    if (b.x - a.x < size.x * 0.8 && b.y - a.y < size.y * 0.8) map.panTo(bounds.getCenter());
+    else map.fitBounds(bounds.pad(0.1), { maxZoom: map.getZoom() });
+  }, [map, state.selected, state.grid]);
 
   useEffect(() => {
     const layers = group.current;

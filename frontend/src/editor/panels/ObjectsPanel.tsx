@@ -1,5 +1,6 @@
-// The image's objects: pick one to select it (and centre the map on it); delete the
-// selected one. The list is virtualised: images with thousands of objects stay quick.
+// The image's objects: pick one to select it (the map pans to it when it is out of view);
+// delete the selected one; undo and redo. The list is virtualised: images with thousands
+// of objects stay quick.
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useMemo, useRef } from "react";
 import { useEditor } from "../EditorContext";
