@@ -1,4 +1,5 @@
 // Every shortcut (`?` shows or hides this panel) and the undo depth setting.
+import { useState } from "react";
 import { useEditor } from "../EditorContext";
 import { SHORTCUTS } from "../hotkeys";
 import "../tools/tools.css";
@@ -49,17 +50,30 @@ export function HelpPanel() {
           </p>
           <label>
             Undo steps kept{" "}
-            <input
-              type="number"
-              min={1}
-              max={10000}
-              value={historyDepth}
-              onChange={(e) => setHistoryDepth(Number(e.target.value))}
-              style={{ width: 80 }}
-            />
+            <DepthInput value={historyDepth} onChange={setHistoryDepth} />
           </label>
         </div>
       )}
     </section>
+  );
+}
+
+/** A number field that may be empty while typing; a whole number >= 1 is applied at once. */
+function DepthInput({ value, onChange }: { value: number; onChange: (depth: number) => void }) {
+  const [text, setText] = useState(String(value));
+  return (
+    <input
+      type="number"
+      min={1}
+      max={10000}
+      value={text}
+      onChange={(e) => {
+        setText(e.target.value);
+        const depth = Number(e.target.value);
+        if (e.target.value !== "" && Number.isInteger(depth) && depth >= 1) onChange(depth);
+      }}
+      onBlur={() => setText(String(value))}
+      style={{ width: 80 }}
+    />
   );
 }
