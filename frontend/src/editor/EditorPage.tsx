@@ -67,11 +67,15 @@ export function EditorPage({ data }: { data: PageData }) {
     let cancelled = false;
     (async () => {
       try {
-        const image = await api<ImageData>(`/images/${imageId}/`);
-        const [classes, { first, more }] = await Promise.all([
-          api<LabelClass[]>(`/events/${image.event}/label-classes/`),
+        // All at once: the page knows the image's event (the image says it too).
+        const eventId = data.event?.id;
+        const classesOf = (event: number) => api<LabelClass[]>(`/events/${event}/label-classes/`);
+        const [image, early, { first, more }] = await Promise.all([
+          api<ImageData>(`/images/${imageId}/`),
+          eventId ? classesOf(eventId) : Promise.resolve(null),
           loadAnnotations(imageId),
         ]);
+        const classes = early && image.event === eventId ? early : await classesOf(image.event);
         if (!cancelled) setLoaded({ image, classes, annotations: first, more });
       } catch (e) {
         if (!cancelled) setError(errorText(e));
@@ -80,7 +84,7 @@ export function EditorPage({ data }: { data: PageData }) {
     return () => {
       cancelled = true;
     };
-  }, [imageId]);
+  }, [imageId, data.event?.id]);
 
   if (error) return <p className="error" role="alert">{error}</p>;
   if (!loaded) return <p className="muted">Loading the image…</p>;
