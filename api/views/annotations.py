@@ -33,13 +33,19 @@ class AnnotationListView(LabelerGenericAPIView):
         image = selectors.image_get(user=self.user, image_id=image_id)
         query = AnnotationFilterSerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
-        filters = {k: v for k, v in query.validated_data.items() if k not in ("page", "page_size")}
+        filters = {
+            k: v for k, v in query.validated_data.items() if k not in ("page", "page_size", "geo")
+        }
+        geo = query.validated_data["geo"]
         if "label_class" in filters:
             filters["label_class_id"] = filters.pop("label_class")
         annotations = selectors.annotation_list(image=image).filter(**filters)
         annotations = annotations.select_related("author", "reviewed_by")
+        if not geo:
+            annotations = annotations.defer("geo_geometry")
         page = self.paginate_queryset(annotations)
-        return self.get_paginated_response(AnnotationSerializer(page, many=True).data)
+        data = AnnotationSerializer(page, many=True, context={"geo": geo}).data
+        return self.get_paginated_response(data)
 
     @extend_schema(request=AnnotationCreateSerializer, responses={201: AnnotationSerializer})
     def post(self, request: Request, image_id: int) -> Response:

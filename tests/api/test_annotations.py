@@ -255,10 +255,19 @@ def test_list_filters_and_paginates(client, annotator, member, image, label_clas
         ("?label_class=abc", "label_class"),
         ("?lable_class=1", "lable_class"),
         ("?page_size=0", "page_size"),
+        ("?geo=perhaps", "geo"),
     ],
 )
 def test_list_refuses_bad_filters(client, ann, image, query, field):
     _error(client.get(_list_url(image) + query), 400, "invalid", [field])
+
+
+def test_list_without_geo_leaves_out_only_the_geographic_twin(client, ann, image):
+    full = client.get(_list_url(image)).json()["results"]
+    lean = client.get(_list_url(image) + "?geo=false").json()["results"]
+    assert full[0]["geo_geometry"]["type"] == "Polygon"  # the image is georeferenced
+    assert "geo_geometry" not in lean[0]
+    assert lean[0] == {k: v for k, v in full[0].items() if k != "geo_geometry"}
 
 
 def test_list_page_past_the_end_is_404(client, ann, image):

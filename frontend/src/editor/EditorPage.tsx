@@ -40,12 +40,14 @@ async function loadAnnotations(
   imageId: number,
 ): Promise<{ first: Annotation[]; more: Promise<Annotation[]> | null }> {
   const path = `/images/${imageId}/annotations/`;
-  const first = await api<Page<Annotation>>(path, { query: { page: 1, page_size: PAGE } });
+  // geo=false: the editor draws in pixels; the EPSG:4326 twins would only slow the list.
+  const query = { page_size: PAGE, geo: false };
+  const first = await api<Page<Annotation>>(path, { query: { ...query, page: 1 } });
   const pages = Math.ceil(first.count / PAGE);
   if (pages <= 1) return { first: first.results, more: null };
   const more = Promise.all(
     Array.from({ length: pages - 1 }, (_, i) =>
-      api<Page<Annotation>>(path, { query: { page: i + 2, page_size: PAGE } }),
+      api<Page<Annotation>>(path, { query: { ...query, page: i + 2 } }),
     ),
   ).then((rest) => rest.flatMap((page) => page.results));
   return { first: first.results, more };
@@ -256,6 +258,7 @@ function Editor({ data, loaded }: { data: PageData; loaded: Loaded }) {
     [plain, notify, history],
   );
   const undo = useCallback(() => stepHistory("undo"), [stepHistory]);
+  const forget = useCallback((id: number) => history.forget(id), [history]);
   const redo = useCallback(() => stepHistory("redo"), [stepHistory]);
 
   useHotkeys(
@@ -296,8 +299,8 @@ function Editor({ data, loaded }: { data: PageData; loaded: Loaded }) {
   );
 
   const value: EditorContextValue = useMemo(
-    () => ({ data, state, dispatch, notify, ...recorded, undo, redo, historyDepth, setHistoryDepth }),
-    [data, state, notify, recorded, undo, redo, historyDepth, setHistoryDepth],
+    () => ({ data, state, dispatch, notify, ...recorded, undo, redo, forget, historyDepth, setHistoryDepth }),
+    [data, state, notify, recorded, undo, redo, forget, historyDepth, setHistoryDepth],
   );
   return (
     <EditorContext.Provider value={value}>

@@ -16,7 +16,8 @@ export interface Annotation {
   kind: AnnotationKind;
   /** Pixel space: x right, y down, origin at the top-left corner of the top-left pixel. */
   geometry: GeoJSON.Geometry | null;
-  geo_geometry: GeoJSON.Geometry | null;
+  /** Left out of the list the editor asks for (geo=false). */
+  geo_geometry?: GeoJSON.Geometry | null;
   mask: Rle | null;
   attributes: Record<string, unknown>;
   keypoints: unknown;
