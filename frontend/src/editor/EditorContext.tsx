@@ -21,6 +21,9 @@ export interface EditorContextValue extends AnnotationWriter {
   /** Undo / redo the last write (editor/history.ts); they re-issue API writes. */
   undo(): Promise<void>;
   redo(): Promise<void>;
+  /** Drops the undo/redo steps of an annotation changed outside the writer (a polygon <->
+   * mask conversion): replaying them would send the old kind's fields. */
+  forget(annotationId: number): void;
   /** How many steps undo keeps (a setting in the help panel, kept in localStorage). */
   historyDepth: number;
   setHistoryDepth(depth: number): void;

@@ -116,4 +116,16 @@ describe("undo and redo", () => {
     expect(history.canRedo).toBe(false);
     void current;
   });
+
+  it("forgets the steps of an annotation changed outside the writer, keeping the others", async () => {
+    const { rows, writer } = memoryWriter();
+    const history = new History(10);
+    const recorded = recordingWriter(writer, history);
+    await recorded.create({ kind: "point", label_class: 1, geometry: point });
+    await recorded.create({ kind: "point", label_class: 1, geometry: point });
+    await recorded.change(rows.get(1) as Annotation, { label_class: 2 });
+    history.forget(1); // e.g. converted to another kind on the server
+    expect(history.popUndo()?.id).toBe(2);
+    expect(history.canUndo).toBe(false);
+  });
 });

@@ -110,6 +110,14 @@ export class History {
     return current;
   }
 
+  /** Drops every step that acts on the annotation now known as `id`. */
+  forget(id: number): void {
+    const current = this.resolve(id);
+    const keep = (operation: Operation) => this.resolve(operation.id) !== current;
+    this.undoStack = this.undoStack.filter(keep);
+    this.redoStack = this.redoStack.filter(keep);
+  }
+
   /** The annotation known as `id` was re-created as `newId`. */
   alias(id: number, newId: number): void {
     const from = this.resolve(id);

@@ -18,7 +18,7 @@ export function convertAnnotation(annotation: Pick<Annotation, "id">, body: Conv
 }
 
 export function MaskPanel() {
-  const { state, dispatch, notify, data } = useEditor();
+  const { state, dispatch, notify, data, forget } = useEditor();
   const settings = useMaskSettings();
   const [simplify, setSimplify] = useState(0.5);
   const [busy, setBusy] = useState(false);
@@ -35,7 +35,8 @@ export function MaskPanel() {
         ...(to === "polygon" ? { simplify } : {}),
       });
       dispatch({ type: "upsert", annotation: saved });
-      notify(`#${saved.id} is now a ${saved.kind}.`);
+      forget(saved.id); // its earlier steps were of the other kind
+      notify(`#${saved.id} is now a ${saved.kind} (its earlier steps can no longer be undone).`);
     } catch (e) {
       notify(errorText(e), "error");
     } finally {
