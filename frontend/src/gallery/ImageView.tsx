@@ -55,6 +55,7 @@ function Tiles({ tilejson }: { tilejson: TileJSON }) {
       minZoom={0}
       maxNativeZoom={tilejson.maxzoom}
       maxZoom={tilejson.maxzoom + 3}
+      className="image-tiles"
     />
   );
 }
