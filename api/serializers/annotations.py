@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import QuerySet
 from rest_framework import serializers
 
 from api.serializers.base import StrictSerializer
@@ -32,12 +34,75 @@ class AnnotationSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # ?geo=false on the list: the editor draws in pixels and needs no EPSG:4326 twin,
-        # whose GeoJSON is a third of the list's time.
-        if not self.context.get("geo", True):
-            self.fields.pop("geo_geometry")
+
+_ROW_FIELDS = (
+    "id",
+    "image_id",
+    "label_class_id",
+    "kind",
+    "geometry",
+    "mask",
+    "attributes",
+    "keypoints",
+    "author__username",
+    "source",
+    "confidence",
+    "difficulty",
+    "review_state",
+    "reviewed_by__username",
+    "reviewed_at",
+    "version",
+    "created_at",
+    "updated_at",
+)
+
+
+def annotation_values(annotations: QuerySet[Annotation], *, geo: bool) -> QuerySet[Any]:
+    """The plain rows ``annotation_rows`` turns into the list's JSON (paginate these)."""
+    return annotations.values_list(*_ROW_FIELDS, *(("geo_geometry",) if geo else ()))
+
+
+def annotation_rows(values: Iterable[tuple[Any, ...]], *, geo: bool) -> list[dict[str, Any]]:
+    """``AnnotationSerializer(annotations, many=True).data`` built from plain rows, for the
+    list the editor loads (thousands of shapes): the same keys, order and values
+    (tests/api/test_annotations.py compares them) without a model instance per row or
+    DRF's per-field machinery. ``geo=False`` leaves out ``geo_geometry``.
+    """
+    to_datetime = serializers.DateTimeField().to_representation
+    to_geojson = GeoJSONField().to_representation
+    rows = []
+    for row in values:
+        (pk, image, label_class, kind, geometry, mask, attributes, keypoints, author) = row[:9]
+        (source, confidence, difficulty, review_state, reviewed_by, reviewed_at) = row[9:15]
+        (version, created_at, updated_at) = row[15:18]
+        out: dict[str, Any] = {
+            "id": pk,
+            "image": image,
+            "label_class": label_class,
+            "kind": kind,
+            "geometry": geometry,
+        }
+        if geo:
+            out["geo_geometry"] = None if row[18] is None else to_geojson(row[18])
+        out.update(
+            {
+                "mask": mask,
+                "attributes": attributes,
+                "keypoints": keypoints,
+                "author": author,
+                "source": source,
+                "confidence": None if confidence is None else float(confidence),
+                "difficulty": difficulty,
+                "review_state": review_state,
+                "reviewed_by": reviewed_by,
+                "reviewed_at": None if reviewed_at is None else to_datetime(reviewed_at),
+                "version": version,
+                "created_at": to_datetime(created_at),
+                "updated_at": to_datetime(updated_at),
+            }
+        )
+        rows.append(out)
+    return rows
 
 
 class _AnnotationContent(StrictSerializer):

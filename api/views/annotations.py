@@ -14,6 +14,8 @@ from api.serializers.annotations import (
     AnnotationReplaceSerializer,
     AnnotationReviewSerializer,
     AnnotationSerializer,
+    annotation_rows,
+    annotation_values,
 )
 from api.views.base import LabelerGenericAPIView
 from events import selectors
@@ -40,12 +42,8 @@ class AnnotationListView(LabelerGenericAPIView):
         if "label_class" in filters:
             filters["label_class_id"] = filters.pop("label_class")
         annotations = selectors.annotation_list(image=image).filter(**filters)
-        annotations = annotations.select_related("author", "reviewed_by")
-        if not geo:
-            annotations = annotations.defer("geo_geometry")
-        page = self.paginate_queryset(annotations)
-        data = AnnotationSerializer(page, many=True, context={"geo": geo}).data
-        return self.get_paginated_response(data)
+        page = self.paginate_queryset(annotation_values(annotations, geo=geo))
+        return self.get_paginated_response(annotation_rows(page or [], geo=geo))
 
     @extend_schema(request=AnnotationCreateSerializer, responses={201: AnnotationSerializer})
     def post(self, request: Request, image_id: int) -> Response:

@@ -262,6 +262,34 @@ def test_list_refuses_bad_filters(client, ann, image, query, field):
     _error(client.get(_list_url(image) + query), 400, "invalid", [field])
 
 
+def test_list_rows_equal_the_serializers_output(client, annotator, member, image, label_class):
+    from api.serializers.annotations import AnnotationSerializer
+    from events.services.annotations import annotation_review
+
+    point = {"type": "Point", "coordinates": [1.5, 2.25]}
+    reviewed = annotation_create(
+        user=annotator, image=image, label_class=label_class, kind="bbox", geometry=BOX
+    )
+    annotation_review(
+        user=member(Role.REVIEWER), annotation=reviewed, decision="accepted", version=1
+    )
+    annotation_create(
+        user=annotator,
+        image=image,
+        label_class=label_class,
+        kind="point",
+        geometry=point,
+        attributes={"depth": 2},
+        source="predicted",
+        confidence=0.75,
+        difficulty=4,
+    )
+    listed = client.get(_list_url(image)).json()["results"]
+    expected = AnnotationSerializer(image.annotations.order_by("id"), many=True).data
+    assert listed == json.loads(json.dumps(expected))
+    assert [list(row) for row in listed] == [list(row) for row in expected]  # key order too
+
+
 def test_list_without_geo_leaves_out_only_the_geographic_twin(client, ann, image):
     full = client.get(_list_url(image)).json()["results"]
     lean = client.get(_list_url(image) + "?geo=false").json()["results"]
