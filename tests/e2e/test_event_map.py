@@ -304,11 +304,26 @@ def test_map_shapes_are_drawn_labelled_reloaded_exported_and_imported(  # type: 
     # Editing the geometry: drag the box's north-east corner further north-east.
     form = page.get_by_role("form", name=f"Shape #{shape.pk}")
     form.get_by_role("button", name="Edit geometry").click()
-    x, y = _screen_point(page, 46.2, 11.2)
     corner = page.locator(".leaflet-marker-icon.marker-icon").filter(
         has_not=page.locator(".marker-icon-middle")
     )
     expect(corner.first).to_be_visible()
+    # Grab the vertex handle itself once the map stands still (picking the shape may have
+    # started a pan): the handle nearest the box's north-east corner.
+    page.wait_for_function(
+        "() => { const m = window.__eventMap.map;"
+        " return !m._animatingZoom && !(m._panAnim && m._panAnim._inProgress); }"
+    )
+    want = _screen_point(page, 46.2, 11.2)
+    boxes = [b for b in (c.bounding_box() for c in corner.all()) if b is not None]
+    handle = min(
+        boxes,
+        key=lambda b: (
+            (b["x"] + b["width"] / 2 - want[0]) ** 2 + (b["y"] + b["height"] / 2 - want[1]) ** 2
+        ),
+    )
+    x, y = handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2
+    assert abs(x - want[0]) < 3 and abs(y - want[1]) < 3, (x, y, want)
     page.mouse.move(x, y)
     page.mouse.down()
     tx, ty = _screen_point(page, 46.4, 11.5)
