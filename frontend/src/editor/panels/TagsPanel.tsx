@@ -6,7 +6,8 @@ import { api, errorText } from "../../lib/api";
 import type { ImageData, TagState } from "../../lib/types";
 import { useEditor } from "../EditorContext";
 import "../mask/mask.css";
-import { defaultTagClass, defaultTagKey, isTyping, nextTagState, tagStateOf } from "./tagState";
+import { isTyping } from "../hotkeys";
+import { defaultTagClass, defaultTagKey, nextTagState, tagStateOf } from "./tagState";
 
 const STATES: { state: TagState | null; label: string; className: string }[] = [
   { state: "positive", label: "Yes", className: "positive" },

@@ -23,14 +23,3 @@ export function defaultTagClass(tagClasses: LabelClass[], remembered: string | n
   return chosen ?? tagClasses[0] ?? null;
 }
 
-/** Keys typed into a text field are text, not commands (checkboxes, buttons and sliders
- * are not text fields: the same rule as the editor's other shortcuts). */
-export function isTyping(target: EventTarget | null): boolean {
-  if (!(target instanceof HTMLElement)) return false;
-  if (target.isContentEditable === true) return true;
-  const tag = target.tagName;
-  if (tag === "TEXTAREA" || tag === "SELECT") return true;
-  if (tag !== "INPUT") return false;
-  const type = (target as HTMLInputElement).type;
-  return !["checkbox", "radio", "button", "submit", "range", "color"].includes(type);
-}

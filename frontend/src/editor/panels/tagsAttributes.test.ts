@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { LabelClass } from "../../lib/types";
 import { attributesOf, parseValue, rowsOf } from "./attributes";
-import { defaultTagClass, isTyping, nextTagState, tagStateOf } from "./tagState";
+import { isTyping } from "../hotkeys";
+import { defaultTagClass, nextTagState, tagStateOf } from "./tagState";
 
 const tag = (id: number, name: string) => ({ id, name, kind: "tag" }) as LabelClass;
 

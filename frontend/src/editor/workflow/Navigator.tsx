@@ -5,7 +5,8 @@ import { useEffect, useState } from "react";
 import { api, errorText } from "../../lib/api";
 import { useEditor } from "../EditorContext";
 import { clockTime, useLockState } from "./session";
-import { editorUrl, galleryQuery, galleryUrl, isTyping, navigationKey, neighboursQuery, readSkips, writeSkips, type Skips } from "./work";
+import { isTyping } from "../hotkeys";
+import { editorUrl, galleryQuery, galleryUrl, navigationKey, neighboursQuery, readSkips, writeSkips, type Skips } from "./work";
 import "./workflow.css";
 
 interface Neighbours {

@@ -151,15 +151,6 @@ export function galleryUrl(eventId: number, filters: string): string {
   return `/events/${eventId}/gallery/${query ? `?${query}` : ""}`;
 }
 
-/** Whether a key press is typed into a field (then it is not a shortcut). */
-export function isTyping(target: EventTarget | null): boolean {
-  if (!(target instanceof HTMLElement)) return false;
-  if (target.isContentEditable) return true;
-  const tag = target.tagName;
-  if (tag === "TEXTAREA" || tag === "SELECT") return true;
-  if (tag !== "INPUT") return false;
-  return !["checkbox", "radio", "button", "submit", "range", "color"].includes((target as HTMLInputElement).type);
-}
 
 /** "[" previous, "]" next (no modifier keys), else null. */
 export function navigationKey(e: Pick<KeyboardEvent, "key" | "ctrlKey" | "metaKey" | "altKey">): "previous" | "next" | null {
