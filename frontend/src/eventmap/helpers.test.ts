@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import {
   attributeRows,
   bboxOf,
-  bboxPolygon,
   drawHint,
   exportFileName,
   featuresToImport,
@@ -13,6 +12,7 @@ import {
   tileUrl,
   unionBounds,
 } from "./helpers";
+import { bboxPolygon } from "../events/geo";
 
 describe("labelState", () => {
   it("is positive when any tag is positive, negative when all are, untagged without tags", () => {

@@ -90,21 +90,6 @@ export function bboxOf(bounds: { west: number; south: number; east: number; nort
   return [round(west), round(clampLat(bounds.south)), round(east), round(clampLat(bounds.north))];
 }
 
-/** A bbox as a GeoJSON polygon (closed ring, counter-clockwise). */
-export function bboxPolygon([west, south, east, north]: Bbox): GeoJSON.Polygon {
-  return {
-    type: "Polygon",
-    coordinates: [
-      [
-        [west, south],
-        [east, south],
-        [east, north],
-        [west, north],
-        [west, south],
-      ],
-    ],
-  };
-}
 
 export const PRESETS: { value: string; label: string; kind: "preset" | "index" | "" }[] = [
   { value: "", label: "Image default (bands 1-3)", kind: "" },

@@ -83,6 +83,11 @@ export function bboxArea(west: number, south: number, east: number, north: numbe
     return "Longitudes go from -180 to 180 and latitudes from -90 to 90.";
   if (west >= east) return "West must be less than east.";
   if (south >= north) return "South must be less than north.";
+  return bboxPolygon([west, south, east, north]);
+}
+
+/** A west/south/east/north box as a GeoJSON Polygon (closed, counter-clockwise ring). */
+export function bboxPolygon([west, south, east, north]: [number, number, number, number]): GeoJSON.Polygon {
   return {
     type: "Polygon",
     coordinates: [
