@@ -29,12 +29,15 @@ def page_context(
     event: Event | None = None,
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The page's initial data (frontend/src/lib/page.tsx: PageData)."""
+    """The page's initial data (frontend/src/lib/page.tsx: PageData). Raises Http404 for a
+    user who is not a member of the event's team (the event's existence stays hidden)."""
     # The page writes through the API with the session: make sure it has the CSRF cookie,
     # whichever way the user signed in.
     get_token(request)
     user = request.user
     role = role_of(user, event.team_id) if event else None
+    if event is not None and role is None:
+        raise Http404("No such event.")
     data = {
         "page": page,
         "title": title,
@@ -60,10 +63,8 @@ def page_context(
 
 
 def _member_event(request: HttpRequest, event_id: int) -> Event:
-    event = get_object_or_404(Event.objects.select_related("team"), pk=event_id)
-    if role_of(request.user, event.team_id) is None:
-        raise Http404("No such event.")
-    return event
+    # Membership is checked once, with the role the page needs (page_context).
+    return get_object_or_404(Event.objects.select_related("team"), pk=event_id)
 
 
 def _page(request: HttpRequest, page: str, title: str, **kwargs: Any) -> HttpResponse:
@@ -133,8 +134,6 @@ def image_editor(request: HttpRequest, image_id: int) -> HttpResponse:
     """The annotation editor of one image; the gallery's filter rides along in the query
     string (next/previous image follow it)."""
     image = get_object_or_404(Image.objects.select_related("event__team"), pk=image_id)
-    if role_of(request.user, image.event.team_id) is None:
-        raise Http404("No such image.")
     return _page(
         request,
         "editor",

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 
 from events.models import Event, Role
-from tests.factories import EventFactory, MembershipFactory, UserFactory
+from tests.factories import EventFactory, ImageFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -44,9 +44,22 @@ def test_anonymous_is_sent_to_sign_in_and_back(client: Client, event: Event, pat
     assert response["Location"] == f"/login/?next={url}"
 
 
-def test_settings_of_another_teams_event_is_not_found(event: Event) -> None:
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/events/{id}/",
+        "/events/{id}/gallery/",
+        "/events/{id}/uploads/",
+        "/events/{id}/datasets/",
+        "/events/{id}/settings/",
+        "/images/{image}/edit/",
+    ],
+    ids=["map", "gallery", "uploads", "datasets", "settings", "editor"],
+)
+def test_pages_of_another_teams_event_are_not_found(event: Event, path: str) -> None:
+    image = ImageFactory(event=event)
     stranger = MembershipFactory(role=Role.OWNER).user  # owner of some other team
-    response = client_of(stranger).get(f"/events/{event.pk}/settings/")
+    response = client_of(stranger).get(path.format(id=event.pk, image=image.pk))
     assert response.status_code == 404
     assert "Pakistan floods" not in response.content.decode()
 
