@@ -41,6 +41,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop 
 
 import django  # noqa: E402
 
+from bench.browser import signed_in_chromium  # noqa: E402
+
 django.setup()
 
 SHAPES = int(os.environ.get("BENCH_SHAPES", 5_000))
@@ -181,119 +183,92 @@ def api_time(user, image) -> None:  # type: ignore[no-untyped-def]
 
 
 def browser(user, image) -> None:  # type: ignore[no-untyped-def]
-    from django.conf import settings
-    from django.contrib.staticfiles.handlers import StaticFilesHandler
-    from django.test import Client
-    from django.test.testcases import LiveServerThread
-    from playwright.sync_api import sync_playwright
-
-    server = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
-    server.daemon = True
-    server.start()
-    server.is_ready.wait()
-    if server.error:
-        raise server.error
-    base = f"http://127.0.0.1:{server.port}"
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    try:
-        with sync_playwright() as p:
-            chromium = p.chromium.launch(
-                executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"),
-                args=["--no-sandbox", "--disable-background-networking", "--no-first-run"],
+    with signed_in_chromium(user) as (context, base):
+        context.add_init_script(DRAWN_MARK.replace("%d", str(SHAPES)))
+        page = context.new_page()
+        runs = []
+        for _ in range(REPEAT):
+            page.goto(f"{base}/images/{image.pk}/edit/")
+            page.wait_for_function(
+                "performance.getEntriesByName('editor:drawn').length > 0", timeout=120_000
             )
-            context = chromium.new_context(viewport={"width": 1280, "height": 800})
-            context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": base}])
-            context.add_init_script(DRAWN_MARK.replace("%d", str(SHAPES)))
-            page = context.new_page()
-            runs = []
-            for _ in range(REPEAT):
-                page.goto(f"{base}/images/{image.pk}/edit/")
-                page.wait_for_function(
-                    "performance.getEntriesByName('editor:drawn').length > 0", timeout=120_000
+            runs.append(
+                page.evaluate(
+                    """() => {
+                      const at = (name) => performance.getEntriesByName(name)[0]?.startTime;
+                      const lists = performance.getEntriesByType('resource')
+                        .filter((r) => r.name.includes('/annotations/'));
+                      return {
+                        drawn: at('editor:drawn'),
+                        first: at('editor:first'),
+                        fcp: at('first-contentful-paint'),
+                        listStart: Math.min(...lists.map((r) => r.startTime)),
+                        listEnd: Math.max(...lists.map((r) => r.responseEnd)),
+                        requests: lists.length,
+                      };
+                    }"""
                 )
-                runs.append(
-                    page.evaluate(
-                        """() => {
-                          const at = (name) => performance.getEntriesByName(name)[0]?.startTime;
-                          const lists = performance.getEntriesByType('resource')
-                            .filter((r) => r.name.includes('/annotations/'));
-                          return {
-                            drawn: at('editor:drawn'),
-                            first: at('editor:first'),
-                            fcp: at('first-contentful-paint'),
-                            listStart: Math.min(...lists.map((r) => r.startTime)),
-                            listEnd: Math.max(...lists.map((r) => r.responseEnd)),
-                            requests: lists.length,
-                          };
-                        }"""
-                    )
-                )
-            print(
-                f"\nChromium: the editor with {SHAPES:,} polygons "
-                f"({REPEAT} loads, ms from navigation)"
             )
-            for key, label in (
-                ("fcp", "first contentful paint"),
-                ("listStart", "annotation list: first request"),
-                ("first", "first shapes drawn (first page)"),
-                ("listEnd", "annotation list: last response"),
-                ("drawn", "every shape drawn (load time)"),
-            ):
-                values = [round(run[key]) for run in runs]
-                print(f"  {label:<34} median {statistics.median(values):7.0f}   runs {values}")
-            print(f"  annotation list requests per load: {runs[0]['requests']}")
+        print(
+            f"\nChromium: the editor with {SHAPES:,} polygons ({REPEAT} loads, ms from navigation)"
+        )
+        for key, label in (
+            ("fcp", "first contentful paint"),
+            ("listStart", "annotation list: first request"),
+            ("first", "first shapes drawn (first page)"),
+            ("listEnd", "annotation list: last response"),
+            ("drawn", "every shape drawn (load time)"),
+        ):
+            values = [round(run[key]) for run in runs]
+            print(f"  {label:<34} median {statistics.median(values):7.0f}   runs {values}")
+        print(f"  annotation list requests per load: {runs[0]['requests']}")
 
-            map_box = page.locator(".editor-map").bounding_box()
-            assert map_box is not None
-            cx, cy = map_box["x"] + map_box["width"] / 2, map_box["y"] + map_box["height"] / 2
+        map_box = page.locator(".editor-map").bounding_box()
+        assert map_box is not None
+        cx, cy = map_box["x"] + map_box["width"] / 2, map_box["y"] + map_box["height"] / 2
 
-            # 1. Drag-panning with the mouse, back and forth, for about 3 s.
-            page.evaluate(COUNT_FRAMES)
-            start = time.perf_counter()
-            while time.perf_counter() - start < 3:
-                page.mouse.move(cx, cy)
-                page.mouse.down()
-                page.mouse.move(cx + 200, cy + 120, steps=20)
-                page.mouse.move(cx, cy, steps=20)
-                page.mouse.up()
-            report("pan by mouse drag", page.evaluate(FRAME_STATS))
-
-            # 2. A programmatic pan every frame (the canvas redraws every frame).
-            page.evaluate(COUNT_FRAMES)
-            page.evaluate(
-                """async () => {
-                  const map = window.__editor.map;
-                  const end = performance.now() + 3000;
-                  let i = 0;
-                  while (performance.now() < end) {
-                    const dx = (Math.floor(i / 60) % 2 ? -6 : 6);
-                    map.panBy([dx, 3 * Math.sign(dx)], {animate: false});
-                    i += 1;
-                    await new Promise((r) => requestAnimationFrame(r));
-                  }
-                }"""
-            )
-            report("pan every frame, no animation (redraws)", page.evaluate(FRAME_STATS))
-
-            # 3. Zooming with the mouse wheel, in and out.
+        # 1. Drag-panning with the mouse, back and forth, for about 3 s.
+        page.evaluate(COUNT_FRAMES)
+        start = time.perf_counter()
+        while time.perf_counter() - start < 3:
             page.mouse.move(cx, cy)
-            page.evaluate(COUNT_FRAMES)
-            start = time.perf_counter()
-            direction = -1
-            while time.perf_counter() - start < 4:
-                for _ in range(3):
-                    page.mouse.wheel(0, 120 * direction)
-                    page.wait_for_timeout(120)
-                direction = -direction
-            report("zoom in and out by mouse wheel", page.evaluate(FRAME_STATS))
+            page.mouse.down()
+            page.mouse.move(cx + 200, cy + 120, steps=20)
+            page.mouse.move(cx, cy, steps=20)
+            page.mouse.up()
+        report("pan by mouse drag", page.evaluate(FRAME_STATS))
 
-            zoom = page.evaluate("window.__editor.map.getZoom()")
-            print(f"  (zoom at the end {zoom}; the image's full resolution is its max zoom)")
-            chromium.close()
-    finally:
-        server.terminate()
+        # 2. A programmatic pan every frame (the canvas redraws every frame).
+        page.evaluate(COUNT_FRAMES)
+        page.evaluate(
+            """async () => {
+              const map = window.__editor.map;
+              const end = performance.now() + 3000;
+              let i = 0;
+              while (performance.now() < end) {
+                const dx = (Math.floor(i / 60) % 2 ? -6 : 6);
+                map.panBy([dx, 3 * Math.sign(dx)], {animate: false});
+                i += 1;
+                await new Promise((r) => requestAnimationFrame(r));
+              }
+            }"""
+        )
+        report("pan every frame, no animation (redraws)", page.evaluate(FRAME_STATS))
+
+        # 3. Zooming with the mouse wheel, in and out.
+        page.mouse.move(cx, cy)
+        page.evaluate(COUNT_FRAMES)
+        start = time.perf_counter()
+        direction = -1
+        while time.perf_counter() - start < 4:
+            for _ in range(3):
+                page.mouse.wheel(0, 120 * direction)
+                page.wait_for_timeout(120)
+            direction = -direction
+        report("zoom in and out by mouse wheel", page.evaluate(FRAME_STATS))
+
+        zoom = page.evaluate("window.__editor.map.getZoom()")
+        print(f"  (zoom at the end {zoom}; the image's full resolution is its max zoom)")
 
 
 def main() -> None:

@@ -36,6 +36,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop 
 
 import django  # noqa: E402
 
+from bench.browser import signed_in_chromium  # noqa: E402
+
 django.setup()
 
 IMAGES = int(os.environ.get("BENCH_IMAGES", 100_000))
@@ -197,129 +199,103 @@ def query_plans(user, event, tag) -> None:  # type: ignore[no-untyped-def]
 
 
 def browser(user, event) -> None:  # type: ignore[no-untyped-def]
-    from django.conf import settings
-    from django.contrib.staticfiles.handlers import StaticFilesHandler
-    from django.test import Client
-    from django.test.testcases import LiveServerThread
-    from playwright.sync_api import sync_playwright
-
-    server = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
-    server.daemon = True
-    server.start()
-    server.is_ready.wait()
-    if server.error:
-        raise server.error
-    base = f"http://127.0.0.1:{server.port}"
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    try:
-        with sync_playwright() as p:
-            chromium = p.chromium.launch(
-                executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"),
-                args=["--no-sandbox", "--disable-background-networking", "--no-first-run"],
+    with signed_in_chromium(user) as (context, base):
+        # The time the first grid item appears, from navigation start.
+        context.add_init_script(
+            """
+            new MutationObserver((_, observer) => {
+              if (document.querySelector('[role=option]')) {
+                performance.mark('gallery:first-item');
+                observer.disconnect();
+              }
+            }).observe(document, {childList: true, subtree: true});
+            """
+        )
+        page = context.new_page()
+        runs = []
+        for _ in range(3):
+            page.goto(f"{base}/events/{event.pk}/gallery/")
+            page.wait_for_selector("[role=option] img")
+            page.wait_for_function(
+                "performance.getEntriesByName('gallery:first-thumbnail').length > 0"
             )
-            context = chromium.new_context(viewport={"width": 1280, "height": 800})
-            context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": base}])
-            # The time the first grid item appears, from navigation start.
-            context.add_init_script(
-                """
-                new MutationObserver((_, observer) => {
-                  if (document.querySelector('[role=option]')) {
-                    performance.mark('gallery:first-item');
-                    observer.disconnect();
-                  }
-                }).observe(document, {childList: true, subtree: true});
-                """
-            )
-            page = context.new_page()
-            runs = []
-            for _ in range(3):
-                page.goto(f"{base}/events/{event.pk}/gallery/")
-                page.wait_for_selector("[role=option] img")
-                page.wait_for_function(
-                    "performance.getEntriesByName('gallery:first-thumbnail').length > 0"
+            runs.append(
+                page.evaluate(
+                    """() => {
+                      const at = (name) => performance.getEntriesByName(name)[0]?.startTime;
+                      return {
+                        fcp: at('first-contentful-paint'),
+                        item: at('gallery:first-item'),
+                        thumb: at('gallery:first-thumbnail'),
+                        count: document.querySelector('[data-testid=image-count]').textContent,
+                      };
+                    }"""
                 )
-                runs.append(
-                    page.evaluate(
-                        """() => {
-                          const at = (name) => performance.getEntriesByName(name)[0]?.startTime;
-                          return {
-                            fcp: at('first-contentful-paint'),
-                            item: at('gallery:first-item'),
-                            thumb: at('gallery:first-thumbnail'),
-                            count: document.querySelector('[data-testid=image-count]').textContent,
-                          };
-                        }"""
-                    )
-                )
-            print(f"\nChromium: the gallery of {runs[0]['count']} (3 loads, ms from navigation)")
-            for key, label in (
-                ("fcp", "first contentful paint"),
-                ("item", "first grid item"),
-                ("thumb", "first thumbnail shown"),
-            ):
-                values = [run[key] for run in runs]
-                print(f"  {label:<26} median {statistics.median(values):7.0f}   runs {values}")
+            )
+        print(f"\nChromium: the gallery of {runs[0]['count']} (3 loads, ms from navigation)")
+        for key, label in (
+            ("fcp", "first contentful paint"),
+            ("item", "first grid item"),
+            ("thumb", "first thumbnail shown"),
+        ):
+            values = [run[key] for run in runs]
+            print(f"  {label:<26} median {statistics.median(values):7.0f}   runs {values}")
 
-            scroll = page.evaluate(
-                """async () => {
-                  const el = document.querySelector('.gallery-scroll');
-                  const frames = [];
-                  let last = performance.now();
-                  const end = last + 3000;
-                  await new Promise((resolve) => {
-                    const step = (now) => {
-                      frames.push(now - last);
-                      last = now;
-                      el.scrollTop += 40;  // 2,400 px/s at 60 Hz: about 11 rows a second
-                      if (now < end) requestAnimationFrame(step); else resolve();
-                    };
-                    requestAnimationFrame(step);
-                  });
-                  frames.shift();
-                  const sorted = [...frames].sort((a, b) => a - b);
-                  const total = frames.reduce((a, b) => a + b, 0);
-                  return {
-                    fps: frames.length / (total / 1000),
-                    p95: sorted[Math.floor(sorted.length * 0.95)],
-                    worst: sorted[sorted.length - 1],
-                    long: frames.filter((f) => f > 50).length,
-                    frames: frames.length,
-                    scrolled: el.scrollTop,
-                  };
-                }"""
-            )
-            print(
-                f"  scrolling 3 s (40 px a frame): {scroll['fps']:.1f} frames/s over "
-                f"{scroll['frames']} frames, frame time p95 {scroll['p95']:.1f} ms, worst "
-                f"{scroll['worst']:.1f} ms, {scroll['long']} frames over 50 ms; "
-                f"{scroll['scrolled']:,.0f} px scrolled"
-            )
-            jump = page.evaluate(
-                """async () => {
-                  const el = document.querySelector('.gallery-scroll');
-                  const start = performance.now();
-                  el.scrollTop = el.scrollHeight / 2;
-                  while (performance.now() - start < 10000) {
-                    await new Promise((r) => requestAnimationFrame(r));
-                    const items = el.querySelectorAll('[role=option]');
-                    const shown = [...items].some((o) => {
-                      const box = o.getBoundingClientRect();
-                      const view = el.getBoundingClientRect();
-                      return box.top >= view.top && box.bottom <= view.bottom;
-                    });
-                    if (shown) return performance.now() - start;
-                  }
-                  return null;
-                }"""
-            )
-            print(f"  jump to the middle of the list: images shown after {jump:.0f} ms")
-            rendered = page.evaluate("document.querySelectorAll('[role=option]').length")
-            print(f"  grid items in the DOM after scrolling: {rendered}")
-            chromium.close()
-    finally:
-        server.terminate()
+        scroll = page.evaluate(
+            """async () => {
+              const el = document.querySelector('.gallery-scroll');
+              const frames = [];
+              let last = performance.now();
+              const end = last + 3000;
+              await new Promise((resolve) => {
+                const step = (now) => {
+                  frames.push(now - last);
+                  last = now;
+                  el.scrollTop += 40;  // 2,400 px/s at 60 Hz: about 11 rows a second
+                  if (now < end) requestAnimationFrame(step); else resolve();
+                };
+                requestAnimationFrame(step);
+              });
+              frames.shift();
+              const sorted = [...frames].sort((a, b) => a - b);
+              const total = frames.reduce((a, b) => a + b, 0);
+              return {
+                fps: frames.length / (total / 1000),
+                p95: sorted[Math.floor(sorted.length * 0.95)],
+                worst: sorted[sorted.length - 1],
+                long: frames.filter((f) => f > 50).length,
+                frames: frames.length,
+                scrolled: el.scrollTop,
+              };
+            }"""
+        )
+        print(
+            f"  scrolling 3 s (40 px a frame): {scroll['fps']:.1f} frames/s over "
+            f"{scroll['frames']} frames, frame time p95 {scroll['p95']:.1f} ms, worst "
+            f"{scroll['worst']:.1f} ms, {scroll['long']} frames over 50 ms; "
+            f"{scroll['scrolled']:,.0f} px scrolled"
+        )
+        jump = page.evaluate(
+            """async () => {
+              const el = document.querySelector('.gallery-scroll');
+              const start = performance.now();
+              el.scrollTop = el.scrollHeight / 2;
+              while (performance.now() - start < 10000) {
+                await new Promise((r) => requestAnimationFrame(r));
+                const items = el.querySelectorAll('[role=option]');
+                const shown = [...items].some((o) => {
+                  const box = o.getBoundingClientRect();
+                  const view = el.getBoundingClientRect();
+                  return box.top >= view.top && box.bottom <= view.bottom;
+                });
+                if (shown) return performance.now() - start;
+              }
+              return null;
+            }"""
+        )
+        print(f"  jump to the middle of the list: images shown after {jump:.0f} ms")
+        rendered = page.evaluate("document.querySelectorAll('[role=option]').length")
+        print(f"  grid items in the DOM after scrolling: {rendered}")
 
 
 def main() -> None:
