@@ -48,6 +48,13 @@ def screenshot(page):  # type: ignore[no-untyped-def]
     return take
 
 
+@pytest.fixture(autouse=True)
+def _no_basemap(settings):  # type: ignore[no-untyped-def]
+    """No basemap tiles in browser tests, whatever BASEMAP_URL the environment has: there
+    is no internet here, and a failed tile is a console error."""
+    settings.BASEMAP_URL = ""
+
+
 @pytest.fixture
 def sign_in(live_server, page, settings):  # type: ignore[no-untyped-def]
     """sign_in(user) gives the browser a session of ``user`` (no form round trip; the login

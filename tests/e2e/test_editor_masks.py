@@ -20,6 +20,7 @@ from events.geometry import rle_decode, rle_encode
 from events.models import Annotation, ImageTag, LabelClass
 from events.services.annotations import annotation_create
 from tests import rasters
+from tests.e2e.editor import screen_point
 from tests.factories import EventFactory, LabelClassFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,25 +34,7 @@ HOLED = {
 }
 
 
-@pytest.fixture(autouse=True)
-def offline(settings) -> None:  # type: ignore[no-untyped-def]
-    settings.BASEMAP_URL = ""  # no internet here
-
-
-def _screen(page: Page, x: float, y: float) -> tuple[float, float]:
-    """Page coordinates of image pixel position (x, y)."""
-    sx, sy = page.evaluate(
-        """([x, y]) => {
-            const [px, py] = window.__editor.screenOf(x, y);
-            const box = window.__editor.map.getContainer().getBoundingClientRect();
-            return [box.left + px, box.top + py];
-        }""",
-        [x, y],
-    )
-    return float(sx), float(sy)
-
-
-def _pixel_of_screen(page: Page, sx: float, sy: float) -> tuple[float, float]:
+def _pixel_ofscreen_point(page: Page, sx: float, sy: float) -> tuple[float, float]:
     """The image pixel position under page point (sx, sy), by the page's own helpers."""
     x, y = page.evaluate(
         """([sx, sy]) => {
@@ -116,18 +99,18 @@ def test_brush_erase_convert_tags_and_attributes(  # type: ignore[no-untyped-def
     # --- a brush stroke -------------------------------------------------------------------
     mask_panel.get_by_role("button", name="Paint").click()
     mask_panel.get_by_label("Brush", exact=True).fill("12")
-    start, end = _screen(page, 120.5, 150.5), _screen(page, 300.5, 210.5)
+    start, end = screen_point(page, 120.5, 150.5), screen_point(page, 300.5, 210.5)
     _drag(page, start, end)
     expect(panels.get_by_role("button", name="water · mask #")).to_be_visible()
     stroke = Annotation.objects.get(image=image, kind="mask")
     assert stroke.label_class_id == water.pk and stroke.author == membership.user
     pixels = _mask_pixels(stroke)
-    a, b = _pixel_of_screen(page, *start), _pixel_of_screen(page, *end)
+    a, b = _pixel_ofscreen_point(page, *start), _pixel_ofscreen_point(page, *end)
     rows, cols = np.mgrid[0 : image.height, 0 : image.width]
     distance = _distance_to_segment(cols + 0.5, rows + 0.5, a, b)
     # The brush's radius is 6 px; the mouse path's positions are rounded to screen pixels,
     # so allow each side a screen pixel's worth of image pixels.
-    one_screen_px = _pixel_of_screen(page, start[0] + 1, start[1])[0] - a[0]
+    one_screen_px = _pixel_ofscreen_point(page, start[0] + 1, start[1])[0] - a[0]
     slack = 1.5 * one_screen_px + 1
     missing = np.argwhere((distance <= 6 - slack) & ~pixels)
     assert not len(missing), f"stroke pixels (row, col) missing: {missing[:5]}, a={a} b={b}"
@@ -140,12 +123,15 @@ def test_brush_erase_convert_tags_and_attributes(  # type: ignore[no-untyped-def
     mask_panel.get_by_role("button", name="Erase").click()
     mask_panel.get_by_label("Brush", exact=True).fill("20")
     mid = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
-    e_start, e_end = _screen(page, mid[0], mid[1] - 30), _screen(page, mid[0], mid[1] + 30)
+    e_start, e_end = (
+        screen_point(page, mid[0], mid[1] - 30),
+        screen_point(page, mid[0], mid[1] + 30),
+    )
     _drag(page, e_start, e_end)
     expect(panels.get_by_text(f"#{stroke.pk} · mask · v2")).to_be_visible()
     stroke.refresh_from_db()
     erased = _mask_pixels(stroke)
-    ea, eb = _pixel_of_screen(page, *e_start), _pixel_of_screen(page, *e_end)
+    ea, eb = _pixel_ofscreen_point(page, *e_start), _pixel_ofscreen_point(page, *e_end)
     near_eraser = _distance_to_segment(cols + 0.5, rows + 0.5, ea, eb) <= 10 - slack
     assert not erased[near_eraser].any(), "pixels under the eraser are left"
     assert erased.sum() < pixels.sum() - 150
@@ -158,10 +144,10 @@ def test_brush_erase_convert_tags_and_attributes(  # type: ignore[no-untyped-def
     mask_panel.get_by_role("button", name="Paint").click()
     mask_panel.get_by_label("Brush", exact=True).fill("4")
     corners = [(600, 450), (680, 450), (680, 530), (600, 530), (600, 450)]
-    page.mouse.move(*_screen(page, *corners[0]))
+    page.mouse.move(*screen_point(page, *corners[0]))
     page.mouse.down()
     for corner in corners[1:]:
-        page.mouse.move(*_screen(page, *corner), steps=15)
+        page.mouse.move(*screen_point(page, *corner), steps=15)
     page.mouse.up()
     expect(panels.get_by_text(f"#{stroke.pk} · mask · v3")).to_be_visible()
     stroke.refresh_from_db()
@@ -169,9 +155,9 @@ def test_brush_erase_convert_tags_and_attributes(  # type: ignore[no-untyped-def
     assert not ring[470:510, 620:660].any() and ring[450, 640] and ring[490, 680]
     mask_panel.get_by_label("Fill on click").check()
     # A click outside any closed outline fills nothing (the region is open).
-    page.mouse.click(*_screen(page, 560.5, 600.5))
+    page.mouse.click(*screen_point(page, 560.5, 600.5))
     expect(page.locator(".editor-status")).to_contain_text("not enclosed")
-    page.mouse.click(*_screen(page, 640.5, 490.5))
+    page.mouse.click(*screen_point(page, 640.5, 490.5))
     expect(panels.get_by_text(f"#{stroke.pk} · mask · v4")).to_be_visible()
     stroke.refresh_from_db()
     filled = _mask_pixels(stroke)

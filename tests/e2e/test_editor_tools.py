@@ -15,14 +15,10 @@ from playwright.sync_api import Browser, Page, expect
 
 from events.models import Annotation
 from tests import rasters
+from tests.e2e.editor import screen_point
 from tests.factories import AnnotationFactory, EventFactory, LabelClassFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def offline(settings) -> None:  # type: ignore[no-untyped-def]
-    settings.BASEMAP_URL = ""
 
 
 def _setup() -> tuple[Any, Any, Any, Any]:
@@ -44,21 +40,8 @@ def _open(page: Page, url: str, image: Any) -> None:
     )
 
 
-def _screen(page: Page, x: float, y: float) -> tuple[float, float]:
-    """Page coordinates of image pixel position (x, y)."""
-    sx, sy = page.evaluate(
-        """([x, y]) => {
-            const [px, py] = window.__editor.screenOf(x, y);
-            const box = window.__editor.map.getContainer().getBoundingClientRect();
-            return [box.left + px, box.top + py];
-        }""",
-        [x, y],
-    )
-    return float(sx), float(sy)
-
-
 def _image_px_per_screen_px(page: Page) -> float:
-    (x0, _), (x1, _) = _screen(page, 0, 0), _screen(page, 100, 0)
+    (x0, _), (x1, _) = screen_point(page, 0, 0), screen_point(page, 100, 0)
     return 100.0 / (x1 - x0)
 
 
@@ -106,7 +89,7 @@ def _wait_version(page: Page, annotation: Annotation, version: int) -> None:
 
 
 def _click(page: Page, x: float, y: float) -> tuple[float, float]:
-    sx, sy = _screen(page, x, y)
+    sx, sy = screen_point(page, x, y)
     page.mouse.click(sx, sy)
     return sx, sy
 
@@ -122,7 +105,7 @@ def test_draw_box_aspect_box_polygon_with_hole_line_and_point(  # type: ignore[n
     # A free box, dragged by mouse, with the active class (the first: water).
     page.keyboard.press("b")
     expect(page.get_by_role("button", name="Box")).to_have_attribute("aria-pressed", "true")
-    a, b = _screen(page, 100.4, 80.2), _screen(page, 260.7, 150.9)
+    a, b = screen_point(page, 100.4, 80.2), screen_point(page, 260.7, 150.9)
     page.mouse.move(*a)
     page.mouse.down()
     page.mouse.move((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
@@ -138,7 +121,7 @@ def test_draw_box_aspect_box_polygon_with_hole_line_and_point(  # type: ignore[n
 
     # A 1:1 box: dragging 60 x 30 px makes a 60 x 60 px square.
     page.get_by_role("combobox", name="Box aspect ratio").select_option("1:1")
-    a, b = _screen(page, 400, 100), _screen(page, 460, 130)
+    a, b = screen_point(page, 400, 100), screen_point(page, 460, 130)
     page.mouse.move(*a)
     page.mouse.down()
     page.mouse.move(*b, steps=4)
@@ -383,7 +366,7 @@ def test_edit_vertices_move_the_shape_add_a_part_and_cancel_drawing(  # type: ig
     expect(page.locator(".leaflet-marker-icon.marker-icon").first).to_be_visible()
 
     # Drag the vertex at (200, 200) to (230, 220).
-    _drag(page, _screen(page, 200, 200), _screen(page, 230, 220))
+    _drag(page, screen_point(page, 200, 200), screen_point(page, 230, 220))
     _wait_version(page, polygon, 2)
     ring = polygon.geometry["coordinates"][0]
     assert any(_close(p, (230, 220), tol) for p in ring), ring
@@ -391,7 +374,7 @@ def test_edit_vertices_move_the_shape_add_a_part_and_cancel_drawing(  # type: ig
 
     # Drag the whole shape by (+50, +40) image pixels.
     before = [list(p) for p in polygon.geometry["coordinates"][0]]
-    _drag(page, _screen(page, 130, 130), _screen(page, 180, 170))
+    _drag(page, screen_point(page, 130, 130), screen_point(page, 180, 170))
     _wait_version(page, polygon, 3)
     after = polygon.geometry["coordinates"][0]
     assert len(after) == len(before)
@@ -400,7 +383,7 @@ def test_edit_vertices_move_the_shape_add_a_part_and_cancel_drawing(  # type: ig
 
     # Right-click a vertex deletes it (5 ring positions -> 4: a triangle).
     px, py = after[0]
-    page.mouse.click(*_screen(page, px, py), button="right")
+    page.mouse.click(*screen_point(page, px, py), button="right")
     _wait_version(page, polygon, 4)
     assert len(polygon.geometry["coordinates"][0]) == 4, polygon.geometry
 

@@ -16,14 +16,10 @@ from pyproj import Transformer
 from rasterio.warp import transform_bounds
 
 from tests import rasters
+from tests.e2e.editor import screen_point
 from tests.factories import EventFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def offline(settings) -> None:  # type: ignore[no-untyped-def]
-    settings.BASEMAP_URL = ""  # no internet here: the context map has no basemap
 
 
 class Tiles:
@@ -69,14 +65,7 @@ def _tiles_loaded(page: Page, fragment: str) -> list[str]:
 
 def _hover_pixel(page: Page, x: int, y: int) -> None:
     """Moves the mouse over the centre of image pixel (x, y) and waits for its values."""
-    sx, sy = page.evaluate(
-        """([x, y]) => {
-            const [px, py] = window.__editor.screenOf(x, y);
-            const box = window.__editor.map.getContainer().getBoundingClientRect();
-            return [box.left + px, box.top + py];
-        }""",
-        [x + 0.5, y + 0.5],
-    )
+    sx, sy = screen_point(page, x + 0.5, y + 0.5)
     page.mouse.move(sx - 30, sy - 30)
     page.mouse.move(sx, sy)
     page.wait_for_selector(f'.pixel-table-wrap[data-col="{x}"][data-row="{y}"]')
@@ -220,14 +209,7 @@ def test_display_panel_changes_the_tiles_and_the_inspector_reads_rasterio_values
     # Pin on click: a pixel's values stay beside the live ones.
     inspector.get_by_label("Pin on click").check()
     _hover_pixel(page, x, y)
-    page.mouse.click(
-        *page.evaluate(
-            """([x, y]) => { const [px, py] = window.__editor.screenOf(x, y);
-            const box = window.__editor.map.getContainer().getBoundingClientRect();
-            return [box.left + px, box.top + py]; }""",
-            [x + 0.5, y + 0.5],
-        )
-    )
+    page.mouse.click(*screen_point(page, x + 0.5, y + 0.5))
     expect(inspector.get_by_role("button", name=f"Unpin x {x}, y {y}")).to_be_visible()
     expect(inspector.locator("th", has_text=f"Pinned ({x}, {y})")).to_be_visible()
     screenshot("viewer-rgb-pinned-overlay")

@@ -24,11 +24,6 @@ from tests.factories import EventFactory, LabelClassFactory, TeamFactory, UserFa
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture(autouse=True)
-def offline(settings) -> None:  # type: ignore[no-untyped-def]
-    settings.BASEMAP_URL = ""  # no internet here
-
-
 def _session_cookie(user: Any, url: str, settings: Any) -> dict[str, str]:
     client = Client()
     client.force_login(user)

@@ -56,12 +56,11 @@ def worker_env(fake_gibs: tuple[FakeGibs, FakeTiles]) -> dict[str, str]:
 
 @pytest.fixture(autouse=True)
 def offline(settings, fake_gibs: tuple[FakeGibs, FakeTiles]) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    """No basemap (no internet here) and the live server's GIBS catalogue from the fake."""
+    """The live server's GIBS catalogue from the fake (no basemap: tests/e2e/conftest.py)."""
     from django.core.cache import cache
 
     from workers.sources import gibs
 
-    settings.BASEMAP_URL = ""
     settings.GIBS_WMTS_URL = fake_gibs[0].url
     yield
     cache.delete(gibs.cache_key(fake_gibs[0].url))
