@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import queue
 import re
 import shutil
 import threading
+import time
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -222,11 +224,33 @@ def write_snapshot(
             f.write(orjson.dumps({"map_shape": asdict(shape)}) + b"\n")
 
 
+class FileFlag:
+    """A flag another process raises by creating a file: what ``read_snapshot(follow=...)``
+    waits on in a process of its own (``threading.Event`` within one process). It also
+    counts as raised when the process that was to raise it (``parent``) is gone, so a
+    follower never waits for a writer that died."""
+
+    def __init__(self, path: Path, *, parent: int | None = None) -> None:
+        self.path = path
+        self.parent = parent
+
+    def is_set(self) -> bool:
+        return self.path.exists() or (self.parent is not None and os.getppid() != self.parent)
+
+    def wait(self, timeout: float) -> bool:
+        if not self.is_set():
+            time.sleep(timeout)
+        return self.is_set()
+
+    def set(self) -> None:
+        self.path.touch()
+
+
 _POLL = 0.002  # seconds between looks at a snapshot still being written
 _BUFFER = 1 << 20  # image lines are kilobytes: read the file in large blocks
 
 
-def _lines(path: Path, follow: threading.Event | None) -> Iterator[bytes]:
+def _lines(path: Path, follow: threading.Event | FileFlag | None) -> Iterator[bytes]:
     """The file's lines. With ``follow``, the file is still being written: wait for more
     (and for the file itself) until ``follow`` is set, then read to the end; a last line
     left incomplete by a writer that failed is dropped."""
@@ -257,7 +281,7 @@ def read_snapshot(
     path: Path,
     *,
     open_image: Callable[[ImageRecord], str] | None = None,
-    follow: threading.Event | None = None,
+    follow: threading.Event | FileFlag | None = None,
 ) -> Snapshot:
     """The snapshot stored at ``path``. ``follow``: the snapshot is being written while it
     is read (the builder exports while it freezes); set by the writer once the file is

@@ -5,17 +5,18 @@ queues its job. ``build_dataset`` freezes the labels into the version's snapshot
 (workers/exports/snapshot.py) and writes one ZIP per format: the exporter's files, the
 image files when asked, README.md, label_schema.json and MANIFEST.sha256; every file's
 sha256 goes into the version's manifest. A version that fails keeps its error and no files.
-The formats are written while the snapshot is, each in a thread following the snapshot
-file, their first passes sharing one read of it (``SharedPasses``).
+The formats are written while the snapshot is, each following the snapshot file in a
+process of its own (threads where the system cannot fork).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import tempfile
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -31,10 +32,12 @@ from django.utils import timezone
 from events.errors import InvalidInput
 from events.models import DatasetVersion, Event
 from events.rules import Action, require
+from workers import forked
 from workers.collector import gc_paused
 from workers.exports import EXPORTERS, exporter
 from workers.exports.base import (
     ExportWriter,
+    FileFlag,
     SharedPasses,
     Snapshot,
     image_path,
@@ -51,6 +54,10 @@ from workers.storage import raster_path
 logger = logging.getLogger(__name__)
 
 OPTION_KEYS = ("include_images", "chip_size", "chip_overlap", "keep_empty_chips")
+
+# Formats are written in forked processes where the system can fork (see
+# ``_freeze_and_write``); tests turn this off to check the threaded way gives the same.
+FORK_EXPORTERS = True
 
 
 def _formats(formats: Any) -> list[str]:
@@ -249,6 +256,70 @@ def _chipped(snapshot: Snapshot, version: DatasetVersion) -> Snapshot:
     return snapshot
 
 
+def _freeze_and_write(
+    version: DatasetVersion,
+    folder: Path,
+    snapshot_file: Path,
+    freeze_labels: Callable[[], dict[str, Any]],
+) -> tuple[dict[str, Any], list[list[dict[str, Any]]]]:
+    """Freeze the labels into ``snapshot_file`` and write every format's ZIP in ``folder``
+    meanwhile: (counts, each format's file list).
+
+    Each format is written while the snapshot is, following the file as freeze writes it:
+    the database's work and the exporters' overlap. Where the system can fork, each format
+    is written in a process of its own (workers/forked.py): exporters are Python work, and
+    in threads they would take turns on one core while the other waits. Elsewhere they run
+    in threads whose first passes share one read of the snapshot (``SharedPasses``).
+    """
+    formats = list(version.formats)
+
+    def write(fmt: str, snapshot: Snapshot) -> list[dict[str, Any]]:
+        return _write_format(_chipped(snapshot, version), version, fmt, folder / f"{fmt}.zip")
+
+    if forked.AVAILABLE and FORK_EXPORTERS:
+        frozen = FileFlag(folder / "snapshot.frozen", parent=os.getpid())
+        writers = [
+            forked.Forked(
+                lambda fmt=fmt: write(fmt, read_snapshot(snapshot_file, follow=frozen)),  # type: ignore[misc]
+                name=f"{fmt} export",
+            )
+            for fmt in formats
+        ]
+        try:
+            counts = freeze_labels()
+        except BaseException:
+            for writer in writers:
+                writer.kill()
+            raise
+        frozen.set()
+        results, failures = [], []
+        for writer in writers:  # every child reaped, even after one failed
+            try:
+                results.append(writer.result())
+            except Exception as exc:
+                failures.append(exc)
+        if failures:
+            raise failures[0]
+        return counts, results
+
+    done = threading.Event()
+    shared = SharedPasses(lambda: read_snapshot(snapshot_file, follow=done), len(formats))
+
+    def in_thread(index: int, fmt: str) -> list[dict[str, Any]]:
+        try:
+            return write(fmt, shared.snapshot(index))
+        finally:
+            shared.detach(index)
+
+    with ThreadPoolExecutor(len(formats), thread_name_prefix="export") as pool:
+        written = [pool.submit(in_thread, i, fmt) for i, fmt in enumerate(formats)]
+        try:
+            counts = freeze_labels()
+        finally:
+            done.set()
+        return counts, [future.result() for future in written]
+
+
 def build_dataset(*, dataset: int, progress: Progress) -> dict[str, Any]:
     """The ``build_dataset`` job: snapshot, then one ZIP per format, then ``ready``."""
     version = DatasetVersion.objects.select_related("event__team").get(pk=dataset)
@@ -274,35 +345,20 @@ def build_dataset(*, dataset: int, progress: Progress) -> dict[str, Any]:
                 "options": version.options,
             }
             snapshot_file = folder / "snapshot.jsonl"
-            # Every format is written while the labels are frozen, each in a thread that
-            # follows the snapshot file as freeze writes it: the database's work and the
-            # exporters' overlap (the database wait releases the GIL), and the exporters'
-            # first passes over the images share one read of the snapshot.
-            frozen = threading.Event()
+            progress(0.05, f"Freezing the labels, writing {', '.join(version.formats)}")
+            counts, results = _freeze_and_write(
+                version,
+                folder,
+                snapshot_file,
+                lambda: freeze(
+                    event=event,
+                    filters=version.filters,
+                    split=split_settings(version.split),
+                    path=snapshot_file,
+                    header=header,
+                ),
+            )
             formats = list(version.formats)
-            shared = SharedPasses(lambda: read_snapshot(snapshot_file, follow=frozen), len(formats))
-
-            def write(index: int, fmt: str) -> list[dict[str, Any]]:
-                try:
-                    snapshot = _chipped(shared.snapshot(index), version)
-                    return _write_format(snapshot, version, fmt, folder / f"{fmt}.zip")
-                finally:
-                    shared.detach(index)
-
-            progress(0.05, f"Freezing the labels, writing {', '.join(formats)}")
-            with ThreadPoolExecutor(len(formats), thread_name_prefix="export") as pool:
-                written = [pool.submit(write, i, fmt) for i, fmt in enumerate(formats)]
-                try:
-                    counts = freeze(
-                        event=event,
-                        filters=version.filters,
-                        split=split_settings(version.split),
-                        path=snapshot_file,
-                        header=header,
-                    )
-                finally:
-                    frozen.set()
-                results = [future.result() for future in written]
             base = _storage_dir(version)
             files: dict[str, Any] = {}
             manifest: dict[str, Any] = {}

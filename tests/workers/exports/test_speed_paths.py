@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import threading
 import time
 import zipfile
@@ -219,6 +220,39 @@ def test_a_snapshot_read_while_written_yields_the_whole_snapshot(tmp_path) -> No
     assert list(snapshot.images()) == list(read_snapshot(path).images())
 
 
+def test_a_snapshot_followed_from_another_process_is_read_whole(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from workers.exports.base import FileFlag
+    from workers.forked import Forked
+
+    path = tmp_path / "snapshot.jsonl"
+    records = _records(300)
+    frozen = FileFlag(tmp_path / "frozen", parent=os.getpid())
+    # The child starts before the file exists and reads while this process writes it.
+    reader = Forked(lambda: [r.id for r in read_snapshot(path, follow=frozen).images()])
+
+    def slowly() -> Any:
+        for n, record in enumerate(records):
+            if n % 50 == 0:
+                time.sleep(0.01)
+            yield record
+
+    time.sleep(0.02)
+    write_snapshot(path, header=_header(), images=slowly(), map_shapes=[])
+    frozen.set()
+    assert reader.result() == [r.id for r in records]
+
+
+def test_a_follower_whose_writer_process_is_gone_stops_waiting(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from workers.exports.base import FileFlag
+
+    path = tmp_path / "snapshot.jsonl"
+    path.write_bytes(orjson.dumps({"header": _header()}) + b"\n")
+    # Not this process's parent: as if the writer had died (the flag file never comes).
+    orphan = FileFlag(tmp_path / "never", parent=os.getppid() + 10**6)
+    assert orphan.is_set()
+    assert list(read_snapshot(path, follow=orphan).images()) == []
+
+
 def test_a_failed_writer_ends_the_following_read(tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "snapshot.jsonl"
     done = threading.Event()
@@ -334,15 +368,17 @@ def test_shared_passes_pass_a_read_failure_on(tmp_path) -> None:  # type: ignore
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("processes", [True, False], ids=["forked", "threads"])
 def test_a_build_of_every_format_at_once_writes_what_each_alone_writes(  # type: ignore[no-untyped-def]
-    event, member, settings, tmp_path
+    processes, event, member, settings, tmp_path, monkeypatch
 ) -> None:
     from django.core.files.storage import default_storage
 
     from events.models import Role
-    from workers.exports import EXPORTERS
+    from workers.exports import EXPORTERS, build
     from workers.exports.build import _write_format, build_dataset, dataset_start
 
+    monkeypatch.setattr(build, "FORK_EXPORTERS", processes)
     settings.MEDIA_ROOT = str(tmp_path / "media")
     _varied_event(event)
     version, _ = dataset_start(user=member(Role.REVIEWER), event=event, formats=list(EXPORTERS))

@@ -1,0 +1,70 @@
+"""workers/forked.py: a function run in a forked child, its result or its error back."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+from django.db import connection
+
+from workers.forked import ChildProcessDied, Forked
+
+
+def test_the_child_runs_in_another_process_and_its_result_comes_back() -> None:
+    parent = os.getpid()
+    child = Forked(lambda: {"pid": os.getpid(), "data": list(range(100_000))})
+    answer = child.result()
+    assert answer["pid"] != parent
+    assert answer["data"] == list(range(100_000))  # more than a pipe's buffer
+
+
+def test_the_childs_exception_is_raised_in_the_parent_with_its_traceback() -> None:
+    def fails() -> None:
+        open("/nonexistent/labeler/file")  # noqa: SIM115
+
+    with pytest.raises(FileNotFoundError) as raised:
+        Forked(fails).result()
+    assert any("In the child process" in note for note in raised.value.__notes__)
+    assert "fails" in raised.value.__notes__[0]
+
+
+def test_an_exception_that_does_not_pickle_comes_back_in_words() -> None:
+    class Local(Exception):  # defined in a function: pickle cannot find it
+        pass
+
+    def fails() -> None:
+        raise Local("the reason")
+
+    with pytest.raises(RuntimeError, match="Local: the reason"):
+        Forked(fails).result()
+
+
+def test_a_child_killed_mid_work_is_reported_and_reaped() -> None:
+    child = Forked(lambda: time.sleep(30))
+    os.kill(child.pid, signal.SIGKILL)
+    with pytest.raises(ChildProcessDied, match="ended without a result"):
+        child.result()
+    with pytest.raises(ChildProcessError):  # already reaped: no zombie left behind
+        os.waitpid(child.pid, os.WNOHANG)
+
+
+def test_kill_stops_a_running_child() -> None:
+    child = Forked(lambda: time.sleep(30))
+    start = time.monotonic()
+    child.kill()
+    assert time.monotonic() - start < 5
+    with pytest.raises(ChildProcessDied):
+        child.result()
+
+
+@pytest.mark.django_db
+def test_the_parents_database_connection_survives_a_child() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    # The child sets the inherited connection aside; a query there opens its own.
+    assert Forked(lambda: connection.connection is None).result() is True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 2")
+        assert cursor.fetchone() == (2,)
