@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import orjson
+from isal import isal_zlib
 
 SPLITS = ("train", "validation", "test")
 
@@ -465,6 +466,13 @@ class _HashingWriter:
 _DIRECT_MAX = 64 << 20  # members up to this size are written in one go (``write_bytes``)
 
 
+def _deflater() -> Any:
+    """A raw deflate stream (what a ZIP member holds) at ISA-L's level 1: six times zlib's
+    level-1 speed (1.3 GB/s against 0.23 GB/s here) and a little smaller; it was a quarter
+    of a 30,000-member STAC export's time. Any unzip reads it: the format is the same."""
+    return isal_zlib.compressobj(1, isal_zlib.DEFLATED, -15)
+
+
 class ExportWriter:
     """Writes files into a ZIP as they are produced, recording each file's sha256 and size
     for the manifest. Members are written in streaming mode (ZIP64), never held whole in
@@ -486,11 +494,6 @@ class ExportWriter:
     def _info(name: str, compress: bool) -> zipfile.ZipInfo:
         info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
         info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
-        # ZipFile.open(ZipInfo) takes the level from the ZipInfo, not from the ZipFile:
-        # without this every member is deflated at level 6, twice as slow for 2% smaller.
-        for slot in ("_compresslevel", "compress_level"):  # Python 3.11-3.12, 3.13+
-            if hasattr(info, slot):
-                setattr(info, slot, 1)
         info.external_attr = 0o644 << 16
         return info
 
@@ -499,6 +502,8 @@ class ExportWriter:
         """A file-like object (``write(bytes)``) for the member ``name``."""
         self._check(name)
         with self._zip.open(self._info(name, compress), "w", force_zip64=True) as raw:
+            if compress:  # ISA-L's deflater in place of zlib's, before the first byte
+                raw._compressor = _deflater()  # type: ignore[attr-defined]
             writer = _HashingWriter(raw)
             yield writer
         self.files.append(FileEntry(name, writer.sha256.hexdigest(), writer.size))
@@ -513,12 +518,12 @@ class ExportWriter:
         # taken first, so its local header is right from the start. zipfile's own path
         # (``ZipFile.open``/``writestr``) seeks back to rewrite the header, flushing the
         # file twice a member: a STAC export of 30,000 small members spent most of its
-        # ZIP time there. Same bytes as zipfile writes (deflate level 1, raw stream).
+        # ZIP time there. The same member zipfile writes (a raw deflate stream).
         self._check(name)
         info = self._info(name, compress)
         payload = data
         if compress:
-            deflate = zlib.compressobj(1, zlib.DEFLATED, -15)
+            deflate = _deflater()
             payload = deflate.compress(data) + deflate.flush()
         info.file_size = len(data)
         info.compress_size = len(payload)

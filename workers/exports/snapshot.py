@@ -609,6 +609,14 @@ def _map_shapes(
         )
 
 
+def _usernames(event: Event, filters: Mapping[str, Any]) -> dict[int, str]:
+    """{user id: username} of the annotations' authors (the ORM path; PostgreSQL joins)."""
+    from django.contrib.auth.models import User
+
+    authors = _annotations(event, filters).values("author_id")
+    return dict(User.objects.filter(pk__in=authors).values_list("pk", "username"))
+
+
 def _selected_image_ids(event: Event, filters: Mapping[str, Any]) -> list[int]:
     images = _images(event, filters)
     if filters.get("labelled_only"):
@@ -632,7 +640,6 @@ def freeze(
     ``header`` (event, version, created_at, options) goes into the first line with the
     classes and the counts, which are computed in a first, cheap pass.
     """
-    from django.contrib.auth.models import User
 
     classes = class_export_ids(event)
     class_id = {c.pk: c.id for c in classes}
@@ -641,8 +648,6 @@ def freeze(
     annotation_rows, tag_rows = _label_counts(event, filters, ids)
     centres = _centres(event) if split.group_cell_km else {}
     splits = assign_splits(_strata(ids, annotation_rows, tag_rows, centres), split)
-    authors = _annotations(event, filters).values("author_id")
-    usernames = dict(User.objects.filter(pk__in=authors).values_list("pk", "username"))
 
     # Counts per split and class (the header, written first, holds them).
     annotation_counts: dict[str, Counter[str]] = defaultdict(Counter)
@@ -665,7 +670,7 @@ def freeze(
         images=(
             _image_json_postgres(event, filters, ids, splits, class_id)
             if database_assembles_json()
-            else _image_records(event, filters, ids, splits, class_id, usernames)
+            else _image_records(event, filters, ids, splits, class_id, _usernames(event, filters))
         ),
         map_shapes=shapes,
     )
