@@ -209,8 +209,16 @@ def _images(event: Event, filters: Mapping[str, Any]) -> QuerySet[Image]:
     return images
 
 
-def _annotations(event: Event, filters: Mapping[str, Any]) -> QuerySet[Annotation]:
-    annotations = Annotation.objects.filter(image__event=event)
+def _annotations(
+    event: Event, filters: Mapping[str, Any], ids: list[int] | None = None
+) -> QuerySet[Annotation]:
+    """The filters' annotations of the event; with ``ids`` (sorted image ids of the event),
+    those of every image in their id range instead: no join with the images, and the
+    caller skips the rows of images it did not select."""
+    if ids:
+        annotations = Annotation.objects.filter(image_id__gte=ids[0], image_id__lte=ids[-1])
+    else:
+        annotations = Annotation.objects.filter(image__event=event)
     if "label_classes" in filters:
         annotations = annotations.filter(label_class_id__in=filters["label_classes"])
     if "review_states" in filters:
@@ -218,8 +226,14 @@ def _annotations(event: Event, filters: Mapping[str, Any]) -> QuerySet[Annotatio
     return annotations
 
 
-def _tags(event: Event, filters: Mapping[str, Any]) -> QuerySet[ImageTag]:
-    tags = ImageTag.objects.filter(image__event=event)
+def _tags(
+    event: Event, filters: Mapping[str, Any], ids: list[int] | None = None
+) -> QuerySet[ImageTag]:
+    """As ``_annotations``, for image tags."""
+    if ids:
+        tags = ImageTag.objects.filter(image_id__gte=ids[0], image_id__lte=ids[-1])
+    else:
+        tags = ImageTag.objects.filter(image__event=event)
     if "label_classes" in filters:
         tags = tags.filter(label_class_id__in=filters["label_classes"])
     if "tag_states" in filters:
@@ -231,11 +245,11 @@ def _label_counts(
     event: Event, filters: Mapping[str, Any], ids: list[int]
 ) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, str, int]]]:
     """(image, class pk, n) annotation counts and (image, class pk, state, n) tag counts of
-    the selected images: two aggregate queries over the event, whatever its size."""
+    the selected images: two aggregate queries over their id range, whatever its size."""
     selected = set(ids)
     annotations = [
         row
-        for row in _annotations(event, filters)
+        for row in _annotations(event, filters, ids)
         .values_list("image_id", "label_class_id")
         .annotate(n=Count("id"))
         .order_by()
@@ -243,7 +257,7 @@ def _label_counts(
     ]
     tags = [
         row
-        for row in _tags(event, filters)
+        for row in _tags(event, filters, ids)
         .values_list("image_id", "label_class_id", "state")
         .annotate(n=Count("id"))
         .order_by()
@@ -311,11 +325,9 @@ def _image_records(
         # An id range, not a list of 1000 ids: a cheap index range scan; rows of images
         # in the range that the filters left out are skipped below.
         selected = set(chunk)
-        within = {"image_id__gte": chunk[0], "image_id__lte": chunk[-1]}
         labels: dict[int, list[dict[str, Any]]] = defaultdict(list)
         rows = (
-            _annotations(event, filters)
-            .filter(**within)
+            _annotations(event, filters, chunk)
             .annotate(
                 geometry_text=Cast("geometry", TextField()),
                 mask_text=Cast("mask", TextField()),
@@ -362,8 +374,7 @@ def _image_records(
             )
         tags: dict[int, list[dict[str, Any]]] = defaultdict(list)
         tag_rows = (
-            _tags(event, filters)
-            .filter(**within)
+            _tags(event, filters, chunk)
             .order_by("image_id", "label_class_id")
             .values_list("image_id", "label_class_id", "state")
         )
