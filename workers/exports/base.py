@@ -10,6 +10,7 @@ An exporter module (``workers/exports/<format>.py``) exposes::
 
     name: str          # its key in EXPORTERS, e.g. "coco"
     title: str         # e.g. "COCO instances JSON"
+    geographic: bool   # whether it reads the annotations' geo_geometry (else left None)
     def export(snapshot: Snapshot, out: ExportWriter) -> None
     def readme(snapshot: Snapshot) -> str   # Markdown: the files it wrote and how to load them
 
@@ -67,7 +68,6 @@ class AnnotationRecord:
     class_id: int
     kind: str
     geometry: dict[str, Any]
-    geo_geometry: dict[str, Any] | None = None
     mask: dict[str, Any] | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
     source: str = "manual"
@@ -75,9 +75,13 @@ class AnnotationRecord:
     difficulty: int | None = None
     review_state: str = "pending"
     author: str | None = None
+    # Last: the snapshot stores it on a line of its own (see write_snapshot).
+    geo_geometry: dict[str, Any] | None = None
 
 
 _ANNOTATION_FIELDS = tuple(f.name for f in fields(AnnotationRecord))
+# The fields of a stored annotation, in order: all but geo_geometry.
+_STORED_FIELDS = _ANNOTATION_FIELDS[:-1]
 
 
 @dataclass(slots=True)
@@ -125,7 +129,7 @@ class ImageRecord:
         # for 100,000 annotations a pass.
         annotation = AnnotationRecord
         data["annotations"] = [
-            annotation(*a.values()) if tuple(a) == _ANNOTATION_FIELDS else annotation(**a)
+            annotation(*a.values()) if tuple(a) == _STORED_FIELDS else annotation(**a)
             for a in data.get("annotations", ())
         ]
         data["tags"] = [TagRecord(**t) for t in data.get("tags", ())]
@@ -194,7 +198,11 @@ class Snapshot:
 
 # --- The stored form: JSON lines -------------------------------------------------------
 # line 1: {"header": {event, version, created_at, classes, options, counts}}
-# then one {"image": {...}} per image, then one {"map_shape": {...}} per shape.
+# then per image: {"image": {...}} (its annotations without geo_geometry) and
+# {"geo": [...]} (its annotations' geo_geometry, in the same order); then one
+# {"map_shape": {...}} per shape. The EPSG:4326 geometries are a third of a snapshot's
+# bytes and only the geographic formats use them: the others skip those lines unparsed.
+# Snapshots of older versions hold geo_geometry inside each annotation; they read the same.
 
 
 _WRITE_BUFFER = 4 << 20
@@ -204,23 +212,30 @@ def write_snapshot(
     path: Path,
     *,
     header: dict[str, Any],
-    images: Iterable[ImageRecord | dict[str, Any] | bytes],
+    images: Iterable[ImageRecord | dict[str, Any] | tuple[bytes, bytes]],
     map_shapes: Iterable[MapShapeRecord],
 ) -> None:
     """Images are records or their stored form: dicts of the same fields (where JSON
-    values may be ``orjson.Fragment``s of JSON text straight from the database) or the
-    whole object as JSON text (bytes, one line, assembled by the database)."""
+    values may be ``orjson.Fragment``s of JSON text straight from the database), or the
+    JSON text of the image line's object and of its geo list (assembled by the database)."""
     # Few, large writes: each write to the file releases the GIL, and taking it back
     # waits on the exporters' threads (up to the 5 ms switch interval) while they run.
     with open(path, "wb", buffering=_WRITE_BUFFER) as f:
         f.write(orjson.dumps({"header": header}) + b"\n")
         f.flush()  # the header at once: readers following the file start with it
+        dumps = orjson.dumps
         for image in images:
-            if isinstance(image, bytes):
-                f.write(b'{"image":' + image + b"}\n")
+            if isinstance(image, tuple):
+                stored_text, geo_text = image
+                f.write(b'{"image":' + stored_text + b'}\n{"geo":' + geo_text + b"}\n")
                 continue
-            stored = image if isinstance(image, dict) else asdict(image)
-            f.write(orjson.dumps({"image": stored}) + b"\n")
+            stored = dict(image) if isinstance(image, dict) else asdict(image)
+            annotations = stored.get("annotations", [])
+            geo = [a.get("geo_geometry") for a in annotations]
+            stored["annotations"] = [
+                {k: v for k, v in a.items() if k != "geo_geometry"} for a in annotations
+            ]
+            f.write(dumps({"image": stored}) + b"\n" + dumps({"geo": geo}) + b"\n")
         for shape in map_shapes:
             f.write(orjson.dumps({"map_shape": asdict(shape)}) + b"\n")
 
@@ -283,22 +298,25 @@ def read_snapshot(
     *,
     open_image: Callable[[ImageRecord], str] | None = None,
     follow: threading.Event | FileFlag | None = None,
+    geo: bool = True,
 ) -> Snapshot:
     """The snapshot stored at ``path``. ``follow``: the snapshot is being written while it
     is read (the builder exports while it freezes); set by the writer once the file is
-    complete. Until then reading waits for the lines to come, header first."""
+    complete. Until then reading waits for the lines to come, header first. ``geo=False``:
+    the annotations' ``geo_geometry`` stays None, its lines unread (non-geographic formats).
+    """
     first = next(_lines(path, follow), b"")
     if not first.endswith(b"\n"):
         raise ValueError(f"snapshot {path.name} has no header: its writer failed")
     header = orjson.loads(first)["header"]
-    kinds = (b'{"image":', b'{"map_shape":')
+    kinds = (b'{"image":', b'{"geo":', b'{"map_shape":')
 
     def lines(key: str) -> Iterator[dict[str, Any]]:
         prefix = b'{"' + key.encode() + b'":'
         items = _lines(path, follow)
         next(items, None)  # the header
         for line in items:
-            # Lines of the other kind are skipped unparsed (the snapshot's writer puts the
+            # Lines of the other kinds are skipped unparsed (the snapshot's writer puts the
             # key first, compact): a pass over the map shapes does not parse every image.
             if line.startswith(prefix):
                 yield orjson.loads(line)[key]
@@ -307,12 +325,42 @@ def read_snapshot(
                 if key in item:
                     yield item[key]
 
+    def images() -> Iterator[ImageRecord]:
+        if not geo:
+            yield from (ImageRecord.from_dict(d) for d in lines("image"))
+            return
+        # Each image with the geo line that follows it (older snapshots have none: their
+        # annotations hold their geo_geometry).
+        pending: ImageRecord | None = None
+        items = _lines(path, follow)
+        next(items, None)  # the header
+        for line in items:
+            if line.startswith(b'{"geo":'):
+                if pending is not None:
+                    geometries = orjson.loads(line)["geo"]
+                    for annotation, geometry in zip(pending.annotations, geometries, strict=True):
+                        annotation.geo_geometry = geometry
+                    yield pending
+                    pending = None
+                continue
+            if pending is not None:
+                yield pending
+                pending = None
+            if line.startswith(b'{"image":'):
+                pending = ImageRecord.from_dict(orjson.loads(line)["image"])
+            elif not line.startswith(kinds):
+                item = orjson.loads(line)
+                if "image" in item:
+                    pending = ImageRecord.from_dict(item["image"])
+        if pending is not None:
+            yield pending
+
     return Snapshot(
         event=header["event"],
         version=header["version"],
         created_at=header["created_at"],
         classes=[LabelClassInfo(**c) for c in header["classes"]],
-        images=lambda: (ImageRecord.from_dict(d) for d in lines("image")),
+        images=images,
         map_shapes=lambda: (MapShapeRecord(**d) for d in lines("map_shape")),
         options=header.get("options", {}),
         counts=header.get("counts", {}),

@@ -280,7 +280,10 @@ def _freeze_and_write(
         frozen = FileFlag(folder / "snapshot.frozen", parent=os.getpid())
         writers = [
             forked.Forked(
-                lambda fmt=fmt: write(fmt, read_snapshot(snapshot_file, follow=frozen)),  # type: ignore[misc]
+                lambda fmt=fmt: write(  # type: ignore[misc]
+                    fmt,
+                    read_snapshot(snapshot_file, follow=frozen, geo=exporter(fmt).geographic),
+                ),
                 name=f"{fmt} export",
             )
             for fmt in formats
@@ -303,7 +306,8 @@ def _freeze_and_write(
         return counts, results
 
     done = threading.Event()
-    shared = SharedPasses(lambda: read_snapshot(snapshot_file, follow=done), len(formats))
+    geo = any(exporter(fmt).geographic for fmt in formats)
+    shared = SharedPasses(lambda: read_snapshot(snapshot_file, follow=done, geo=geo), len(formats))
 
     def in_thread(index: int, fmt: str) -> list[dict[str, Any]]:
         try:

@@ -9,6 +9,7 @@ from workers.exports.base import ExportWriter, Snapshot, image_path
 
 name = "classification_csv"
 title = "Image classification CSV"
+geographic = False  # pixel space only: reads no EPSG:4326 geometry
 
 HEADER = ("image_id", "image", "split", "class_id", "class", "state")
 

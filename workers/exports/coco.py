@@ -32,6 +32,7 @@ from workers.exports.base import SPLITS, ExportWriter, ImageRecord, Snapshot, im
 
 name = "coco"
 title = "COCO instances JSON"
+geographic = False  # pixel space only: reads no EPSG:4326 geometry
 
 Ring = list[list[float]]
 

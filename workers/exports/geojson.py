@@ -35,6 +35,7 @@ from workers.exports.base import (
 
 name = "geojson"
 title = "GeoJSON (RFC 7946, EPSG:4326)"
+geographic = True  # reads the annotations' EPSG:4326 geometry
 
 ANNOTATIONS = "annotations.geojson"
 MAP_SHAPES = "map_shapes.geojson"

@@ -16,6 +16,7 @@ from workers.exports.geojson import ATTRIBUTE_DOC, class_table, unplaced_note
 
 name = "gpkg"
 title = "GeoPackage (EPSG:4326)"
+geographic = True  # reads the annotations' EPSG:4326 geometry
 
 FILE = "labels.gpkg"
 

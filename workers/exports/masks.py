@@ -34,6 +34,7 @@ from workers.exports.base import ExportWriter, ImageRecord, LabelClassInfo, Snap
 
 name = "masks"
 title = "Segmentation masks (GeoTIFF)"
+geographic = False  # pixel space only: reads no EPSG:4326 geometry
 
 FOLDER = "masks"
 CODES_FILE = f"{FOLDER}/class_codes.csv"

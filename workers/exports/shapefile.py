@@ -17,6 +17,7 @@ from workers.exports.geojson import class_table, unplaced_note
 
 name = "shapefile"
 title = "ESRI Shapefile (EPSG:4326)"
+geographic = True  # reads the annotations' EPSG:4326 geometry
 
 FOLDER = "shapefile"
 EXTENSIONS = (".shp", ".shx", ".dbf", ".prj", ".cpg")

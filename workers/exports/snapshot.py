@@ -447,15 +447,17 @@ def _image_records(
 
 
 # The PostgreSQL path: the database assembles each image's stored JSON (the fields of
-# ``ImageRecord`` in order, annotations and tags nested), so Python only writes bytes. The
-# ORM path above stays for SpatiaLite; both give the same snapshot content (tested in
-# tests/workers/exports/test_speed_paths.py).
+# ``ImageRecord`` in order, annotations and tags nested) and its geo list, so Python only
+# writes bytes. The ORM path above stays for SpatiaLite; both give the same snapshot
+# content (tested in tests/workers/exports/test_speed_paths.py).
 #
-# The JSON is assembled as text (``||``), not with json_build_object/json_agg: those
-# convert every jsonb value and number through their own JSON walk and cost twice as much
-# database time for 100,000 annotations. Strings a user can type go through to_json (JSON
-# escaping); kind, source, review state and tag state are choice codes, quoted as they are.
-# ``coalesce(..., 'null')``: one NULL would otherwise make the whole concatenation NULL.
+# Each annotation's JSON is kept ready by PostgreSQL in generated columns (``export_json``,
+# ``export_geo``: events/migrations/0010_annotation_export_json.py), made when it is
+# written; a build only adds the id, the class's export id and the author, and joins the
+# pieces as text (``||``, string_agg): json_build_object and json_agg would walk every
+# value again. Strings a user can type go through to_json (JSON escaping); source and
+# states are choice codes, quoted as they are. ``coalesce(..., 'null')``: one NULL would
+# otherwise make the whole concatenation NULL.
 _IMAGE_JSON = """
 SELECT '{{"id":' || i.id
   || ',"name":' || to_json(i.name)::text
@@ -484,26 +486,17 @@ SELECT '{{"id":' || i.id
   || ',"file":' || to_json(coalesce(i.file, ''))::text
   || ',"annotations":' || coalesce(a.items, '[]')
   || ',"tags":' || coalesce(t.items, '[]')
-  || '}}'
+  || '}}',
+  coalesce(a.geo, '[]')
 FROM unnest(%(ids)s::bigint[], %(splits)s::text[]) AS sel(id, split)
 JOIN {image} i ON i.id = sel.id
 LEFT JOIN (
-  SELECT a.image_id, '[' || string_agg(
-      '{{"id":' || a.id
-      || ',"class_id":' || cls.export_id
-      || ',"kind":"' || a.kind
-      || '","geometry":' || a.geometry::text
-      || ',"geo_geometry":' || coalesce(ST_AsGeoJSON(a.geo_geometry, 9, 0), 'null')
-      || ',"mask":' || coalesce(a.mask::text, 'null')
-      || ',"attributes":' || coalesce(a.attributes::text, '{{}}')
-      || ',"source":"' || a.source
-      || '","confidence":' || CASE
-          WHEN a.confidence IS NULL OR a.confidence IN ('NaN', 'Infinity', '-Infinity')
-          THEN 'null' ELSE a.confidence::text END
-      || ',"difficulty":' || coalesce(a.difficulty::text, 'null')
-      || ',"review_state":"' || a.review_state
-      || '","author":' || coalesce(to_json(u.username)::text, 'null')
-      || '}}', ',' ORDER BY a.id) || ']' AS items
+  SELECT a.image_id,
+    '[' || string_agg(
+      '{{"id":' || a.id || ',"class_id":' || cls.export_id || a.export_json
+      || ',"author":' || coalesce(to_json(u.username)::text, 'null') || '}}',
+      ',' ORDER BY a.id) || ']' AS items,
+    '[' || string_agg(a.export_geo, ',' ORDER BY a.id) || ']' AS geo
   FROM {annotation} a
   JOIN unnest(%(class_pks)s::bigint[], %(class_ids)s::int[]) AS cls(pk, export_id)
     ON cls.pk = a.label_class_id
@@ -545,8 +538,9 @@ def _image_json_postgres(
     ids: list[int],
     splits: Mapping[int, str],
     class_id: Mapping[int, int],
-) -> Iterator[bytes]:
-    """The images as stored in the snapshot, as JSON text assembled by PostgreSQL."""
+) -> Iterator[tuple[bytes, bytes]]:
+    """The images as stored in the snapshot, as JSON text assembled by PostgreSQL: each
+    image's object and its annotations' geo list."""
     from django.contrib.auth.models import User
     from django.db import connection
 
@@ -594,8 +588,7 @@ def _image_json_postgres(
                     "last": chunk[-1],
                 },
             )
-            for (text,) in cursor.fetchall():
-                yield text
+            yield from cursor.fetchall()
 
 
 def _map_shapes(

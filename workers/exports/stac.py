@@ -30,6 +30,7 @@ from workers.exports.base import ExportWriter, ImageRecord, Snapshot, image_path
 
 name = "stac"
 title = "STAC catalog (label extension)"
+geographic = True  # reads the annotations' EPSG:4326 geometry
 
 ROOT = "stac"
 LABEL_SCHEMA = "https://stac-extensions.github.io/label/v1.0.1/schema.json"

@@ -19,6 +19,7 @@ from workers.exports.coco import bounds
 
 name = "voc"
 title = "Pascal VOC XML"
+geographic = False  # pixel space only: reads no EPSG:4326 geometry
 
 _AREA_KINDS = ("bbox", "polygon", "mask")
 # Labeler's difficulty scale: 4 and up is what VOC calls "difficult".

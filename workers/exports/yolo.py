@@ -19,6 +19,7 @@ from workers.exports.coco import bounds, polygons
 
 name = "yolo"
 title = "YOLO (ultralytics) detection and segmentation"
+geographic = False  # pixel space only: reads no EPSG:4326 geometry
 
 # ultralytics' keys for the image folders of each split.
 _YAML_KEYS = {"train": "train", "validation": "val", "test": "test"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -25,8 +26,30 @@ def test_module_interface(fmt: str) -> None:
     module = exporter(fmt)
     assert module.name == fmt
     assert isinstance(module.title, str) and module.title
+    assert isinstance(module.geographic, bool)
     readme = module.readme(sample_snapshot())
     assert isinstance(readme, str) and readme.startswith("#")
+
+
+@pytest.mark.parametrize("fmt", sorted(f for f in EXPORTERS if not exporter(f).geographic))
+def test_a_format_that_is_not_geographic_reads_no_geo_geometry(fmt: str, tmp_path: Path) -> None:
+    # Builds read the snapshot without the EPSG:4326 geometries for these formats.
+    full = sample_snapshot()
+    records = [
+        replace(r, annotations=[replace(a, geo_geometry=None) for a in r.annotations])
+        for r in full.images()
+    ]
+    assert any(a.geo_geometry for r in full.images() for a in r.annotations)
+    without = replace(full, images=lambda: iter(records))
+    assert _contents(fmt, full, tmp_path / "full.zip") == _contents(
+        fmt, without, tmp_path / "without.zip"
+    )
+
+
+def _contents(fmt: str, snapshot: Snapshot, path: Path) -> dict[str, bytes]:
+    write(fmt, snapshot, path)
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
 
 
 @pytest.mark.parametrize("fmt", sorted(EXPORTERS))

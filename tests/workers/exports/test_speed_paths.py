@@ -282,13 +282,40 @@ def test_images_and_map_shapes_passes_skip_the_other_lines(tmp_path) -> None:  #
 def test_database_json_lines_are_written_as_they_are(tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "snapshot.jsonl"
     record = _records(1)[0]
-    text = orjson.dumps(
-        {**orjson.loads(orjson.dumps(record)), "annotations": [], "tags": []},
-        option=orjson.OPT_INDENT_2,
-    ).replace(b"\n", b" ")
-    write_snapshot(path, header=_header(), images=[text], map_shapes=[])
+    stored = orjson.loads(orjson.dumps(record))
+    for annotation in stored["annotations"]:
+        del annotation["geo_geometry"]
+    text = orjson.dumps(stored, option=orjson.OPT_INDENT_2).replace(b"\n", b" ")
+    geo = [{"type": "Point", "coordinates": [n, 1.5]} for n in range(len(record.annotations))]
+    write_snapshot(path, header=_header(), images=[(text, orjson.dumps(geo))], map_shapes=[])
     (read,) = read_snapshot(path).images()
-    assert read.id == record.id and read.annotations == []
+    assert read.id == record.id and len(read.annotations) == len(record.annotations) > 0
+    assert [a.geo_geometry for a in read.annotations] == geo
+    (flat,) = read_snapshot(path, geo=False).images()
+    assert [a.geo_geometry for a in flat.annotations] == [None] * len(geo)
+    assert [a.geometry for a in flat.annotations] == [a.geometry for a in record.annotations]
+
+
+def test_a_snapshot_of_an_older_version_reads_its_inline_geo_geometry(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Before geo lines, each stored annotation held its geo_geometry.
+    path = tmp_path / "snapshot.jsonl"
+    record = _records(1)[0]
+    record.annotations[0].geo_geometry = {"type": "Point", "coordinates": [3, 4]}
+    with open(path, "wb") as f:
+        f.write(orjson.dumps({"header": _header()}) + b"\n")
+        f.write(orjson.dumps({"image": record}) + b"\n")
+    (read,) = read_snapshot(path).images()
+    assert read == record
+
+
+def test_records_written_and_read_back_keep_their_geo_geometry(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "snapshot.jsonl"
+    records = _records(3)
+    for n, record in enumerate(records):
+        for annotation in record.annotations:
+            annotation.geo_geometry = {"type": "Point", "coordinates": [n, annotation.id]}
+    write_snapshot(path, header=_header(), images=records, map_shapes=[])
+    assert list(read_snapshot(path).images()) == records
 
 
 def test_members_written_in_one_go_make_a_valid_zip(tmp_path) -> None:  # type: ignore[no-untyped-def]
