@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from django.contrib.auth.models import User
@@ -58,6 +58,8 @@ OPTION_KEYS = ("include_images", "chip_size", "chip_overlap", "keep_empty_chips"
 # Formats are written in forked processes where the system can fork (see
 # ``_freeze_and_write``); tests turn this off to check the threaded way gives the same.
 FORK_EXPORTERS = True
+
+T = TypeVar("T")
 
 
 def _formats(formats: Any) -> list[str]:
@@ -261,9 +263,12 @@ def _freeze_and_write(
     folder: Path,
     snapshot_file: Path,
     freeze_labels: Callable[[], dict[str, Any]],
-) -> tuple[dict[str, Any], list[list[dict[str, Any]]]]:
+    frozen_then: Callable[[], T],
+) -> tuple[dict[str, Any], list[list[dict[str, Any]]], T]:
     """Freeze the labels into ``snapshot_file`` and write every format's ZIP in ``folder``
-    meanwhile: (counts, each format's file list).
+    meanwhile: (counts, each format's file list, what ``frozen_then`` returned).
+    ``frozen_then`` runs once the snapshot is complete, while the formats are still being
+    written (e.g. storing the snapshot).
 
     Each format is written while the snapshot is, following the file as freeze writes it:
     the database's work and the exporters' overlap. Where the system can fork, each format
@@ -295,6 +300,12 @@ def _freeze_and_write(
                 writer.kill()
             raise
         frozen.set()
+        try:
+            then = frozen_then()
+        except BaseException:
+            for writer in writers:
+                writer.kill()
+            raise
         results, failures = [], []
         for writer in writers:  # every child reaped, even after one failed
             try:
@@ -303,7 +314,7 @@ def _freeze_and_write(
                 failures.append(exc)
         if failures:
             raise failures[0]
-        return counts, results
+        return counts, results, then
 
     done = threading.Event()
     geo = any(exporter(fmt).geographic for fmt in formats)
@@ -321,7 +332,8 @@ def _freeze_and_write(
             counts = freeze_labels()
         finally:
             done.set()
-        return counts, [future.result() for future in written]
+        then = frozen_then()
+        return counts, [future.result() for future in written], then
 
 
 def build_dataset(*, dataset: int, progress: Progress) -> dict[str, Any]:
@@ -349,8 +361,15 @@ def build_dataset(*, dataset: int, progress: Progress) -> dict[str, Any]:
                 "options": version.options,
             }
             snapshot_file = folder / "snapshot.jsonl"
+            base = _storage_dir(version)
+
+            def store_snapshot() -> tuple[str, str]:
+                checksum = _sha256(snapshot_file)
+                saved.append(_save(snapshot_file, f"{base}/snapshot.jsonl"))
+                return checksum, saved[-1]
+
             progress(0.05, f"Freezing the labels, writing {', '.join(version.formats)}")
-            counts, results = _freeze_and_write(
+            counts, results, (checksum, snapshot_name) = _freeze_and_write(
                 version,
                 folder,
                 snapshot_file,
@@ -361,9 +380,9 @@ def build_dataset(*, dataset: int, progress: Progress) -> dict[str, Any]:
                     path=snapshot_file,
                     header=header,
                 ),
+                store_snapshot,
             )
             formats = list(version.formats)
-            base = _storage_dir(version)
             files: dict[str, Any] = {}
             manifest: dict[str, Any] = {}
             for index, fmt in enumerate(formats):
@@ -377,9 +396,6 @@ def build_dataset(*, dataset: int, progress: Progress) -> dict[str, Any]:
                     "sha256": _sha256(target),
                 }
                 target.unlink()
-            checksum = _sha256(snapshot_file)
-            snapshot_name = _save(snapshot_file, f"{base}/snapshot.jsonl")
-            saved.append(snapshot_name)
     except Exception as exc:
         for name in saved:  # nothing half-stored: a failed version keeps no files
             default_storage.delete(name)

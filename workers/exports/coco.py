@@ -150,6 +150,16 @@ def _flat(ring: Ring) -> list[float]:
 Shape = tuple[Any, float, list[Any]]
 
 
+def _box(ring: Ring) -> Shape:
+    """(segmentation, area, bbox) of a box: its opposite corners (ring[0], ring[2]; boxes
+    are validated axis-aligned rectangles) give it without a loop."""
+    a, b = ring[0], ring[2]
+    x0, x1 = (a[0], b[0]) if a[0] <= b[0] else (b[0], a[0])
+    y0, y1 = (a[1], b[1]) if a[1] <= b[1] else (b[1], a[1])
+    w, h = x1 - x0, y1 - y0
+    return [[x0, y0, x1, y0, x1, y1, x0, y1]], w * h, [x0, y0, w, h]
+
+
 def _shape(
     kind: str, geometry: dict[str, Any], mask: dict[str, Any] | None, image: ImageRecord
 ) -> Shape | None:
@@ -158,13 +168,7 @@ def _shape(
         return mask, rle_area(mask), rle_bbox(mask)
     coords = geometry["coordinates"]
     if kind == "bbox":
-        # Boxes are most annotations: their opposite corners (ring[0], ring[2]; boxes are
-        # validated axis-aligned rectangles) give the box without a loop.
-        (ax, ay, *_), (bx, by, *_) = coords[0][0], coords[0][2]
-        x0, x1 = (ax, bx) if ax <= bx else (bx, ax)
-        y0, y1 = (ay, by) if ay <= by else (by, ay)
-        w, h = x1 - x0, y1 - y0
-        return [[x0, y0, x1, y0, x1, y1, x0, y1]], w * h, [x0, y0, w, h]
+        return _box(coords[0])
     if geometry["type"] == "Polygon" and len(coords) == 1:
         # Simple polygons by plain list arithmetic, no shapely: the other common case.
         ring = coords[0]
@@ -221,23 +225,29 @@ def _write_image(image: ImageRecord, split: _Split, object_ids: set[int]) -> Non
     dumps = orjson.dumps
     split.images.write((b"," if split.image_count else b"") + dumps(_image_entry(image)))
     split.image_count += 1
-    entries = []
+    entries: list[dict[str, Any]] = []
+    image_id = image.id
+    append = entries.append
     for a in image.annotations:
         if a.class_id not in object_ids:
             continue
-        shape = _shape(a.kind, a.geometry, a.mask, image)
+        # Boxes, most annotations, straight to their shape; the rest through _shape.
+        shape = (
+            _box(a.geometry["coordinates"][0])
+            if a.kind == "bbox"
+            else _shape(a.kind, a.geometry, a.mask, image)
+        )
         if shape is None:
             split.skipped[a.kind] += 1
             continue
-        segmentation, area, bbox = shape
-        entries.append(
+        append(
             {
                 "id": a.id,
-                "image_id": image.id,
+                "image_id": image_id,
                 "category_id": a.class_id + 1,
-                "segmentation": segmentation,
-                "area": area,
-                "bbox": bbox,
+                "segmentation": shape[0],
+                "area": shape[1],
+                "bbox": shape[2],
                 "iscrowd": 0,
                 "attributes": a.attributes,
                 "source": a.source,

@@ -251,7 +251,7 @@ def _label_counts(
         row
         for row in _annotations(event, filters, ids)
         .values_list("image_id", "label_class_id")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .order_by()
         if row[0] in selected
     ]
@@ -259,7 +259,7 @@ def _label_counts(
         row
         for row in _tags(event, filters, ids)
         .values_list("image_id", "label_class_id", "state")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .order_by()
         if row[0] in selected
     ]
@@ -273,18 +273,25 @@ def _strata(
     centres: Mapping[int, tuple[float, float]],
 ) -> dict[int, tuple[str | None, tuple[float, float] | None]]:
     """{image id: (dominant class, footprint centre)} for the split."""
-    votes: dict[int, Counter[int]] = defaultdict(Counter)
+    votes: dict[int, dict[int, int]] = {}
     for image_id, label_class, n in annotation_counts:
-        votes[image_id][label_class] += n
+        counter = votes.setdefault(image_id, {})
+        counter[label_class] = counter.get(label_class, 0) + n
     for image_id, label_class, state, n in tag_counts:
         if state == "positive":
-            votes[image_id][label_class] += n
+            counter = votes.setdefault(image_id, {})
+            counter[label_class] = counter.get(label_class, 0) + n
     out: dict[int, tuple[str | None, tuple[float, float] | None]] = {}
     for image_id in ids:
-        counter = votes.get(image_id)
-        stratum = str(min(counter, key=lambda c: (-counter[c], c))) if counter else None
+        counted = votes.get(image_id)
+        # The class with most labels; ties to the lowest class pk.
+        stratum = str(min(counted.items(), key=_most)[0]) if counted else None
         out[image_id] = (stratum, centres.get(image_id))
     return out
+
+
+def _most(item: tuple[int, int]) -> tuple[int, int]:
+    return -item[1], item[0]
 
 
 def _centres(event: Event) -> dict[int, tuple[float, float]]:

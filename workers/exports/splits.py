@@ -118,6 +118,9 @@ def assign_splits(
 
     strata: dict[str, list[Any]] = defaultdict(list)
     for key, members in units.items():
+        if settings.stratify and len(members) == 1:  # most units: the image's own stratum
+            strata[images[members[0]][0] or ""].append(key)
+            continue
         if settings.stratify:
             votes: Counter[str] = Counter()
             for image_id in members:
