@@ -11,6 +11,10 @@ class Annotation(models.Model):
     COCO-style uncompressed RLE in ``mask`` (column-major counts; ``size`` [height, width]);
     their ``geometry`` is the polygonised outline. ``version`` grows by one on every change
     and must be sent back on update (optimistic concurrency; a stale one answers 409).
+
+    On PostgreSQL the table also has two generated columns that are not model fields,
+    ``export_json`` and ``export_geo``: the annotation's dataset-snapshot JSON, kept by the
+    database (events/migrations/0010_annotation_export_json.py).
     """
 
     class Kind(models.TextChoices):

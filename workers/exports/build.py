@@ -295,14 +295,9 @@ def _freeze_and_write(
         ]
         try:
             counts = freeze_labels()
-        except BaseException:
-            for writer in writers:
-                writer.kill()
-            raise
-        frozen.set()
-        try:
+            frozen.set()
             then = frozen_then()
-        except BaseException:
+        except BaseException:  # nothing they write would be used
             for writer in writers:
                 writer.kill()
             raise

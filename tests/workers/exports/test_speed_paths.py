@@ -425,6 +425,35 @@ def test_a_build_of_every_format_at_once_writes_what_each_alone_writes(  # type:
             assert all(built.read(n) == expected.read(n) for n in built.namelist()), fmt
 
 
+@pytest.mark.django_db
+def test_a_freeze_that_fails_stops_the_export_processes(  # type: ignore[no-untyped-def]
+    event, member, settings, tmp_path, monkeypatch
+) -> None:
+    from events.models import DatasetVersion, Role
+    from workers.exports import build
+    from workers.exports.build import build_dataset, dataset_start
+
+    def children() -> set[int]:
+        tasks = Path("/proc/self/task").iterdir()
+        return {int(pid) for task in tasks for pid in (task / "children").read_text().split()}
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    _varied_event(event)
+    version, _ = dataset_start(user=member(Role.REVIEWER), event=event, formats=["coco", "stac"])
+    before = children()
+
+    def failing_freeze(*, path: Path, **kwargs: Any) -> dict[str, Any]:
+        path.write_bytes(orjson.dumps({"header": _header()}) + b"\n")  # then the database fails
+        raise RuntimeError("connection lost mid-freeze")
+
+    monkeypatch.setattr(build, "freeze", failing_freeze)
+    with pytest.raises(RuntimeError, match="connection lost"):
+        build_dataset(dataset=version.pk, progress=lambda *a: None)
+    assert children() == before  # the export processes were stopped and reaped
+    version.refresh_from_db()
+    assert version.status == DatasetVersion.Status.FAILED and "connection lost" in version.error
+
+
 @pytest.mark.parametrize("fmt", ["geojson", "stac"])
 def test_a_readme_after_the_export_says_what_one_without_says(fmt, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """The README takes its counts from the export's pass (Snapshot.memo) when it can."""
