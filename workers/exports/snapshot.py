@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 from django.contrib.gis.db.models.functions import AsGeoJSON, Centroid
 from django.contrib.gis.geos import Polygon
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils.dateparse import parse_datetime
@@ -247,23 +247,32 @@ def _label_counts(
     """(image, class pk, n) annotation counts and (image, class pk, state, n) tag counts of
     the selected images: two aggregate queries over their id range, whatever its size."""
     selected = set(ids)
-    annotations = [
-        row
-        for row in _annotations(event, filters, ids)
+    annotations = _rows(
+        _annotations(event, filters, ids)
         .values_list("image_id", "label_class_id")
         .annotate(n=Count("*"))
         .order_by()
-        if row[0] in selected
-    ]
-    tags = [
-        row
-        for row in _tags(event, filters, ids)
+    )
+    tags = _rows(
+        _tags(event, filters, ids)
         .values_list("image_id", "label_class_id", "state")
         .annotate(n=Count("*"))
         .order_by()
-        if row[0] in selected
-    ]
-    return annotations, tags
+    )
+    return (
+        [row for row in annotations if row[0] in selected],
+        [row for row in tags if row[0] in selected],
+    )
+
+
+def _rows(queryset: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a values_list query of plain columns and counts, fetched by the
+    database cursor: Django's per-value converters were a third of the counting's time
+    (ids, counts and text need none)."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _strata(
@@ -534,8 +543,6 @@ class _TextAsBytes(Loader):
 def database_assembles_json() -> bool:
     """Whether the database assembles each image's stored JSON (PostgreSQL); the ORM path
     (SpatiaLite, the embedded mode) builds it in Python, to the same content."""
-    from django.db import connection
-
     return connection.vendor == "postgresql"
 
 
@@ -549,7 +556,6 @@ def _image_json_postgres(
     """The images as stored in the snapshot, as JSON text assembled by PostgreSQL: each
     image's object and its annotations' geo list."""
     from django.contrib.auth.models import User
-    from django.db import connection
 
     annotation_filters = tag_filters = ""
     params: dict[str, Any] = {

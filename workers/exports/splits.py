@@ -138,14 +138,17 @@ def assign_splits(
         keys = sorted(strata[stratum], key=repr)
         rng.shuffle(keys)
         size = sum(len(units[k]) for k in keys)
-        filled = dict.fromkeys(wanted, 0)
+        targets = [settings.ratios[s] * size for s in wanted]
+        filled = [0] * len(wanted)
         for key in keys:
-            # The split furthest below its share of this stratum; ties go in SPLITS order.
-            best = max(
-                wanted,
-                key=lambda s: (settings.ratios[s] * size - filled[s], -SPLITS.index(s)),
-            )
-            filled[best] += len(units[key])
-            for image_id in units[key]:
-                assigned[image_id] = best
+            # The split furthest below its share of this stratum; ties go in SPLITS order
+            # (``wanted`` is in SPLITS order and only a larger gap replaces the first).
+            best, gap = 0, targets[0] - filled[0]
+            for index in range(1, len(wanted)):
+                if targets[index] - filled[index] > gap:
+                    best, gap = index, targets[index] - filled[index]
+            members = units[key]
+            filled[best] += len(members)
+            for image_id in members:
+                assigned[image_id] = wanted[best]
     return assigned

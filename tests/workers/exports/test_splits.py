@@ -87,3 +87,22 @@ def test_defaults_are_80_10_10() -> None:
     settings = split_settings(None)
     assert settings.ratios == {"train": 0.8, "validation": 0.1, "test": 0.1}
     assert settings.stratify and settings.seed == 0 and settings.group_cell_km is None
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"seed": 11}, "TTTTVVTETVTTTTTTTEETTTTT"),
+        (
+            {"seed": 11, "group_cell_km": 400, "train": 0.6, "validation": 0.2, "test": 0.2},
+            "TTTTTTTTTEETVVEETVVTVTTE",
+        ),
+    ],
+)
+def test_the_same_request_splits_as_earlier_releases_did(data, expected) -> None:  # type: ignore[no-untyped-def]
+    # Pinned: the assignment these 24 images got from the splitter as first released (the
+    # tie rules, shuffles and unit order all count). A faster splitter must deal the same.
+    images = {i: (["7", "9", None][i % 3], (i % 5 * 3.0, i // 5 * 2.0)) for i in range(1, 25)}
+    assigned = assign_splits(images, split_settings(data))
+    letter = {"train": "T", "validation": "V", "test": "E"}
+    assert "".join(letter[assigned[i]] for i in sorted(assigned)) == expected
