@@ -279,8 +279,8 @@ def _lines(path: Path, follow: threading.Event | FileFlag | None) -> Iterator[by
             return
     with open(path, "rb", buffering=_BUFFER) as f:
         partial = b""
+        finished = False
         while True:
-            finished = follow.is_set()  # before reading: what follows is all there is
             line = f.readline()
             if line.endswith(b"\n"):
                 yield partial + line if partial else line
@@ -290,7 +290,10 @@ def _lines(path: Path, follow: threading.Event | FileFlag | None) -> Iterator[by
             elif finished:
                 return
             else:
-                follow.wait(_POLL)
+                # At the end of what is written so far (only here: asking a FileFlag is a
+                # system call, too dear for every line). Once the writer says it is done,
+                # one more read gets all it wrote before saying so; else wait for more.
+                finished = follow.is_set() or follow.wait(_POLL)
 
 
 def read_snapshot(

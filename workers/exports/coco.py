@@ -205,7 +205,8 @@ class _Split:
 
 
 def _spooled(stack: ExitStack) -> IO[bytes]:
-    return stack.enter_context(tempfile.SpooledTemporaryFile(max_size=8 << 20))
+    # A large buffer once on disk: one write an image, an image's entries a few KB.
+    return stack.enter_context(tempfile.SpooledTemporaryFile(max_size=8 << 20, buffering=1 << 20))
 
 
 def _image_entry(image: ImageRecord) -> dict[str, Any]:
