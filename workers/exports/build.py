@@ -282,12 +282,14 @@ def _freeze_and_write(
         return _write_format(_chipped(snapshot, version), version, fmt, folder / f"{fmt}.zip")
 
     if forked.AVAILABLE and FORK_EXPORTERS:
+        # Imported here, before the forks: each child inherits the modules, and later
+        # builds in this worker process import nothing again.
+        geographic = {fmt: exporter(fmt).geographic for fmt in formats}
         frozen = FileFlag(folder / "snapshot.frozen", parent=os.getpid())
         writers = [
             forked.Forked(
                 lambda fmt=fmt: write(  # type: ignore[misc]
-                    fmt,
-                    read_snapshot(snapshot_file, follow=frozen, geo=exporter(fmt).geographic),
+                    fmt, read_snapshot(snapshot_file, follow=frozen, geo=geographic[fmt])
                 ),
                 name=f"{fmt} export",
             )
