@@ -82,7 +82,9 @@ class Forked(Generic[T]):
         with os.fdopen(self._read, "rb") as pipe:  # until the child closes its end
             while chunk := pipe.read(1 << 20):
                 chunks.append(chunk)
-        os.waitpid(self.pid, 0)
+        # Reaped already when the host process reaps its children itself (SIGCHLD).
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
         self._done = True
         return b"".join(chunks) or None
 

@@ -68,3 +68,14 @@ def test_the_parents_database_connection_survives_a_child() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 2")
         assert cursor.fetchone() == (2,)
+
+
+def test_a_child_reaped_by_someone_else_still_gives_its_result() -> None:
+    # A host process (a job worker) may reap its children itself on SIGCHLD.
+    previous = signal.signal(signal.SIGCHLD, lambda *_: os.waitpid(-1, os.WNOHANG))
+    try:
+        child = Forked(lambda: "done")
+        time.sleep(0.2)  # it ends, and the handler reaps it before result() does
+        assert child.result() == "done"
+    finally:
+        signal.signal(signal.SIGCHLD, previous)
