@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import orjson
-from isal import isal_zlib
+from isal import igzip_lib, isal_zlib
 
 SPLITS = ("train", "validation", "test")
 
@@ -520,6 +520,11 @@ class _HashingWriter:
 _DIRECT_MAX = 64 << 20  # members up to this size are written in one go (``write_bytes``)
 
 
+def _deflate(data: bytes) -> bytes:
+    """``data`` as one raw deflate stream, in one call (ISA-L, as ``_deflater``)."""
+    return igzip_lib.compress(data, 1, flag=igzip_lib.COMP_DEFLATE)
+
+
 def _deflater() -> Any:
     """A raw deflate stream (what a ZIP member holds) at ISA-L's level 1: six times zlib's
     level-1 speed (1.3 GB/s against 0.23 GB/s here) and a little smaller; it was a quarter
@@ -538,7 +543,7 @@ class ExportWriter:
         self._names: set[str] = set()
 
     def _check(self, name: str) -> None:
-        if name.startswith("/") or ".." in name.split("/") or not name:
+        if not name or name[0] == "/" or (".." in name and ".." in name.split("/")):
             raise ValueError(f"unsafe path in export: {name!r}")
         if name in self._names:
             raise ValueError(f"file written twice in export: {name!r}")
@@ -575,10 +580,7 @@ class ExportWriter:
         # ZIP time there. The same member zipfile writes (a raw deflate stream).
         self._check(name)
         info = self._info(name, compress)
-        payload = data
-        if compress:
-            deflate = _deflater()
-            payload = deflate.compress(data) + deflate.flush()
+        payload = _deflate(data) if compress else data
         info.file_size = len(data)
         info.compress_size = len(payload)
         info.CRC = zlib.crc32(data)
@@ -587,8 +589,7 @@ class ExportWriter:
         zip_file._didModify = True  # type: ignore[attr-defined]
         header = info.FileHeader(False)
         info.header_offset = zip_file.start_dir  # type: ignore[attr-defined]
-        zip_file.fp.write(header)  # type: ignore[union-attr]
-        zip_file.fp.write(payload)  # type: ignore[union-attr]
+        zip_file.fp.write(header + payload)  # type: ignore[union-attr]
         zip_file.start_dir += len(header) + len(payload)  # type: ignore[attr-defined]
         zip_file.filelist.append(info)
         zip_file.NameToInfo[info.filename] = info

@@ -143,7 +143,13 @@ def _base_item(snapshot: Snapshot, record: ImageRecord, item_id: str) -> dict[st
 
 
 def _datetime(snapshot: Snapshot, record: ImageRecord) -> str:
-    return datetime_to_str(_when(record.acquired_at or snapshot.created_at))
+    return _stac_datetime(record.acquired_at or snapshot.created_at)
+
+
+@lru_cache(maxsize=4096)
+def _stac_datetime(value: str) -> str:
+    # Twice an image (its item and its label item), and images of one pass share times.
+    return datetime_to_str(_when(value))
 
 
 def _image_item(snapshot: Snapshot, record: ImageRecord, stem: str) -> dict[str, Any]:

@@ -478,3 +478,18 @@ def test_a_readme_after_the_export_says_what_one_without_says(fmt, tmp_path) -> 
     assert module.readme(snapshot) == alone
     assert passes == 0
     assert "without" in alone or "not included" in alone  # the sample has some left out
+
+
+@pytest.mark.parametrize("name", ["", "/etc/passwd", "../up.json", "a/../../b.json", "a/.."])
+def test_the_writer_refuses_paths_outside_the_archive(name, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with ExportWriter(tmp_path / "x.zip") as out, pytest.raises(ValueError, match="unsafe"):
+        out.write_bytes(name, b"{}")
+
+
+def test_the_writer_takes_names_with_dots_that_stay_inside(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with ExportWriter(tmp_path / "x.zip") as out:
+        out.write_bytes("labels/a..b.json", b"{}")
+        out.write_bytes("..hidden/c.json", b"[]")
+    with zipfile.ZipFile(tmp_path / "x.zip") as archive:
+        assert archive.read("labels/a..b.json") == b"{}"
+        assert archive.testzip() is None
