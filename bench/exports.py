@@ -8,10 +8,11 @@ BENCH_IMAGES georeferenced 512 x 512 images with 8 boxes and 2 six-vertex polygo
 (80,000 boxes, 20,000 polygons), every annotation with its EPSG:4326 twin. Then times:
   - freezing the labels into the version's snapshot (database -> JSON lines),
   - each exporter alone on that snapshot (COCO, YOLO, GeoJSON, STAC, ...),
-  - whole ``build_dataset`` jobs (snapshot + ZIPs + storage): COCO; COCO + GeoJSON + STAC,
-    BENCH_REPEAT times each (2), with the CPU seconds of Python (the build's process and
-    its forked exporters) and of the PostgreSQL backend (the machine may be shared: CPU
-    time says what wall time cannot),
+  - whole ``build_dataset`` jobs (snapshot + ZIPs + storage) one after the other in a fresh
+    process, as in a job worker: COCO; COCO + GeoJSON + STAC, BENCH_REPEAT times each (3),
+    with the CPU seconds of Python (the build's process and its forked exporters) and of
+    the PostgreSQL backend (the machine may be shared: CPU time says what wall time
+    cannot),
   - peak memory (max RSS) of a fresh process running a COCO + GeoJSON build and of its
     largest export process, for the event and for an event twice its size: flat means
     streaming.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -64,6 +66,32 @@ def child(dataset_id: int) -> None:
     # peak, which counts the pages it shares with this process at the fork.
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"{seconds:.3f} {rss():.1f} {children:.1f}")
+
+
+def builds(user_id: int, event_id: int, formats: list[str], repeat: int) -> None:
+    """Time ``repeat`` builds of ``formats`` one after the other in this fresh process (the
+    first pays the process's first-build costs, as a worker's first job does): wall time
+    and the CPU seconds of Python (this process and its forked exporters) and of the
+    PostgreSQL backend; the machine may be shared, and CPU time says what wall time cannot.
+    """
+    from django.conf import settings
+    from django.contrib.auth.models import User
+
+    from events.models import Event
+    from workers.exports.build import build_dataset, dataset_start
+
+    settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="labeler-bench-media-")
+    user, event = User.objects.get(pk=user_id), Event.objects.get(pk=event_id)
+    for _ in range(repeat):
+        version, _ = dataset_start(user=user, event=event, formats=formats)
+        start, cpu, database = time.perf_counter(), _python_cpu(), _backend_cpu()
+        build_dataset(dataset=version.pk, progress=lambda *a: None)
+        print(
+            f"{'build_dataset job: ' + ' + '.join(formats):<44} "
+            f"{time.perf_counter() - start:7.3f} s   (CPU: Python {_python_cpu() - cpu:.2f} s, "
+            f"PostgreSQL {_backend_cpu() - database:.2f} s)"
+        )
+    shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
 
 
 def make_event(images: int, user):  # type: ignore[no-untyped-def]
@@ -157,7 +185,7 @@ def main() -> None:
         from tests.factories import TeamFactory, UserFactory
         from workers.exports import EXPORTERS, exporter
         from workers.exports.base import ExportWriter, read_snapshot
-        from workers.exports.build import build_dataset, dataset_start
+        from workers.exports.build import dataset_start
         from workers.exports.snapshot import freeze
         from workers.exports.splits import split_settings
 
@@ -220,28 +248,28 @@ def main() -> None:
                     f"   {target.stat().st_size / 1e6:6.1f} MB zip"
                 )
 
-        def job(formats: list[str], target_event=event) -> tuple[float, float, float]:  # type: ignore[no-untyped-def]
-            """(wall, Python CPU, PostgreSQL backend CPU) seconds of one build: the machine
-            is shared, so the CPU figures say what the wall time cannot."""
-            version, _ = dataset_start(user=user, event=target_event, formats=formats)
-            start, cpu, database = time.perf_counter(), _python_cpu(), _backend_cpu()
-            build_dataset(dataset=version.pk, progress=lambda *a: None)
-            return (
-                time.perf_counter() - start,
-                _python_cpu() - cpu,
-                _backend_cpu() - database,
-            )
-
+        # Whole builds in a fresh process, as in a job worker (this process has grown with
+        # every exporter above, and forking a bigger process costs more).
+        env = {**os.environ, "DATABASE_URL": _database_url(connection.settings_dict)}
         for formats in (["coco"], ["coco", "geojson", "stac"]):
-            for _ in range(int(os.environ.get("BENCH_REPEAT", 2))):
-                wall, cpu, database = job(formats)
-                print(
-                    f"{'build_dataset job: ' + ' + '.join(formats):<44} {wall:7.3f} s"
-                    f"   (CPU: Python {cpu:.2f} s, PostgreSQL {database:.2f} s)"
-                )
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--builds",
+                    str(user.pk),
+                    str(event.pk),
+                    ",".join(formats),
+                    os.environ.get("BENCH_REPEAT", "3"),
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            print(out.stdout.rstrip())
 
         # Peak memory of a fresh process building the version, then for twice the event.
-        env = {**os.environ, "DATABASE_URL": _database_url(connection.settings_dict)}
         bigger = make_event(IMAGES * 2, user)
         for label, target_event in (("event", event), ("event x 2", bigger)):
             version, _ = dataset_start(user=user, event=target_event, formats=["coco", "geojson"])
@@ -298,5 +326,7 @@ def _database_url(db: dict) -> str:  # type: ignore[type-arg]
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--child":
         child(int(sys.argv[2]))
+    elif len(sys.argv) == 6 and sys.argv[1] == "--builds":
+        builds(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4].split(","), int(sys.argv[5]))
     else:
         main()
