@@ -189,6 +189,7 @@ def main() -> None:
         from workers.exports.snapshot import freeze
         from workers.exports.splits import split_settings
 
+        print(f"machine reference: {_reference_ms():.1f} ms (a fixed pure-Python loop)")
         user = UserFactory()
         Membership.objects.create(team=TeamFactory(), user=user, role=Role.OWNER)
         start = time.perf_counter()
@@ -269,6 +270,7 @@ def main() -> None:
             )
             print(out.stdout.rstrip())
 
+        print(f"machine reference: {_reference_ms():.1f} ms (a fixed pure-Python loop)")
         # Peak memory of a fresh process building the version, then for twice the event.
         bigger = make_event(IMAGES * 2, user)
         for label, target_event in (("event", event), ("event x 2", bigger)):
@@ -293,6 +295,18 @@ def main() -> None:
             print(f"kept database {connection.settings_dict['NAME']}")
         else:
             teardown_databases(old, verbosity=0)
+
+
+def _reference_ms() -> float:
+    """A fixed pure-Python workload, best of 5 (ms): how fast this machine runs right now.
+    Its CPU speed moves from hour to hour (a shared virtual machine); compare figures of
+    runs whose reference figures agree."""
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        sum(i * i for i in range(1_000_000))
+        best = min(best, time.perf_counter() - start)
+    return best * 1000
 
 
 def _python_cpu() -> float:
