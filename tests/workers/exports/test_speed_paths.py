@@ -168,6 +168,37 @@ def test_database_assembled_snapshot_equals_the_orm_one(event, tmp_path, monkeyp
     assert all(i["transform"] is None or len(i["transform"]) == 6 for i in images)
 
 
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the PostgreSQL path")
+def test_labels_changed_by_any_write_path_are_frozen_as_they_are_now(event, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # The database keeps each annotation's JSON (generated columns): a save, a bulk update
+    # and a bulk create must all show in the next snapshot, as the ORM path reads them.
+    _varied_event(event)
+    first = Annotation.objects.filter(image__event=event).order_by("pk").first()
+    assert first is not None
+    first.attributes = {"changed": "by save"}
+    first.confidence = 0.75
+    first.save()
+    moved = {"type": "Polygon", "coordinates": [[[1, 1], [9, 1], [9, 9], [1, 9], [1, 1]]]}
+    Annotation.objects.filter(image__event=event, kind="polygon").update(
+        geometry=moved, review_state=Annotation.ReviewState.REJECTED, geo_geometry=None
+    )
+    Annotation.objects.bulk_create(
+        [Annotation(image=first.image, label_class=first.label_class, kind="bbox", geometry=moved)]
+    )
+    snapshot = tmp_path / "snapshot.jsonl"
+    freeze(event=event, filters={}, split=split_settings(None), path=snapshot, header=HEADER)
+    annotations = {
+        a.id: a for record in read_snapshot(snapshot).images() for a in record.annotations
+    }
+    assert annotations[first.pk].attributes == {"changed": "by save"}
+    assert annotations[first.pk].confidence == 0.75
+    polygons = [a for a in annotations.values() if a.kind == "polygon"]
+    assert polygons and all(a.geometry == moved and a.review_state == "rejected" for a in polygons)
+    assert all(a.geo_geometry is None for a in polygons)
+    assert max(annotations) == Annotation.objects.latest("pk").pk  # the bulk-created one
+
+
 def _records(n: int) -> list[ImageRecord]:
     box = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}
     return [
