@@ -317,47 +317,40 @@ def read_snapshot(
     header = orjson.loads(first)["header"]
     kinds = (b'{"image":', b'{"geo":', b'{"map_shape":')
 
-    def lines(key: str) -> Iterator[dict[str, Any]]:
-        prefix = b'{"' + key.encode() + b'":'
+    def lines(*keys: str) -> Iterator[tuple[str, Any]]:
+        """(key, value) of each line holding one of ``keys``, in file order."""
+        prefixes = [(b'{"' + key.encode() + b'":', key) for key in keys]
         items = _lines(path, follow)
         next(items, None)  # the header
         for line in items:
             # Lines of the other kinds are skipped unparsed (the snapshot's writer puts the
             # key first, compact): a pass over the map shapes does not parse every image.
-            if line.startswith(prefix):
-                yield orjson.loads(line)[key]
-            elif not line.startswith(kinds):
-                item = orjson.loads(line)
-                if key in item:
-                    yield item[key]
+            for prefix, key in prefixes:
+                if line.startswith(prefix):
+                    yield key, orjson.loads(line)[key]
+                    break
+            else:
+                if not line.startswith(kinds):
+                    item = orjson.loads(line)
+                    yield from ((key, item[key]) for key in keys if key in item)
 
     def images() -> Iterator[ImageRecord]:
         if not geo:
-            yield from (ImageRecord.from_dict(d) for d in lines("image"))
+            yield from (ImageRecord.from_dict(stored) for _, stored in lines("image"))
             return
         # Each image with the geo line that follows it (older snapshots have none: their
         # annotations hold their geo_geometry).
         pending: ImageRecord | None = None
-        items = _lines(path, follow)
-        next(items, None)  # the header
-        for line in items:
-            if line.startswith(b'{"geo":'):
+        for key, value in lines("image", "geo"):
+            if key == "image":
                 if pending is not None:
-                    geometries = orjson.loads(line)["geo"]
-                    for annotation, geometry in zip(pending.annotations, geometries, strict=True):
-                        annotation.geo_geometry = geometry
                     yield pending
-                    pending = None
-                continue
-            if pending is not None:
+                pending = ImageRecord.from_dict(value)
+            elif pending is not None:
+                for annotation, geometry in zip(pending.annotations, value, strict=True):
+                    annotation.geo_geometry = geometry
                 yield pending
                 pending = None
-            if line.startswith(b'{"image":'):
-                pending = ImageRecord.from_dict(orjson.loads(line)["image"])
-            elif not line.startswith(kinds):
-                item = orjson.loads(line)
-                if "image" in item:
-                    pending = ImageRecord.from_dict(item["image"])
         if pending is not None:
             yield pending
 
@@ -367,7 +360,7 @@ def read_snapshot(
         created_at=header["created_at"],
         classes=[LabelClassInfo(**c) for c in header["classes"]],
         images=images,
-        map_shapes=lambda: (MapShapeRecord(**d) for d in lines("map_shape")),
+        map_shapes=lambda: (MapShapeRecord(**shape) for _, shape in lines("map_shape")),
         options=header.get("options", {}),
         counts=header.get("counts", {}),
         open_image=open_image,

@@ -153,9 +153,12 @@ Shape = tuple[Any, float, list[Any]]
 def _box(ring: Ring) -> Shape:
     """(segmentation, area, bbox) of a box: its opposite corners (ring[0], ring[2]; boxes
     are validated axis-aligned rectangles) give it without a loop."""
-    a, b = ring[0], ring[2]
-    x0, x1 = (a[0], b[0]) if a[0] <= b[0] else (b[0], a[0])
-    y0, y1 = (a[1], b[1]) if a[1] <= b[1] else (b[1], a[1])
+    corner, opposite = ring[0], ring[2]
+    x0, y0, x1, y1 = corner[0], corner[1], opposite[0], opposite[1]
+    if x0 > x1:
+        x0, x1 = x1, x0
+    if y0 > y1:
+        y0, y1 = y1, y0
     w, h = x1 - x0, y1 - y0
     return [[x0, y0, x1, y0, x1, y1, x0, y1]], w * h, [x0, y0, w, h]
 
@@ -233,26 +236,16 @@ def _write_image(image: ImageRecord, split: _Split, object_ids: set[int]) -> Non
         class_id = a.class_id
         if class_id not in object_ids:
             continue
-        if a.kind == "bbox":
-            # Boxes, most annotations, worked out here (as _box does): a call and two
-            # tuples an annotation were a tenth of the export.
-            ring = a.geometry["coordinates"][0]
-            corner, opposite = ring[0], ring[2]
-            x0, y0, x1, y1 = corner[0], corner[1], opposite[0], opposite[1]
-            if x0 > x1:
-                x0, x1 = x1, x0
-            if y0 > y1:
-                y0, y1 = y1, y0
-            w, h = x1 - x0, y1 - y0
-            segmentation: Any = [[x0, y0, x1, y0, x1, y1, x0, y1]]
-            area: float = w * h
-            bbox = [x0, y0, w, h]
-        else:
-            shape = _shape(a.kind, a.geometry, a.mask, image)
-            if shape is None:
-                split.skipped[a.kind] += 1
-                continue
-            segmentation, area, bbox = shape
+        # Boxes, most annotations, straight to their shape; the rest through _shape.
+        shape = (
+            _box(a.geometry["coordinates"][0])
+            if a.kind == "bbox"
+            else _shape(a.kind, a.geometry, a.mask, image)
+        )
+        if shape is None:
+            split.skipped[a.kind] += 1
+            continue
+        segmentation, area, bbox = shape
         append(
             {
                 "id": a.id,
