@@ -9,6 +9,7 @@ import time
 import pytest
 from django.db import connection
 
+from workers import forked
 from workers.forked import ChildProcessDied, Forked
 
 
@@ -79,3 +80,21 @@ def test_a_child_reaped_by_someone_else_still_gives_its_result() -> None:
         assert child.result() == "done"
     finally:
         signal.signal(signal.SIGCHLD, previous)
+
+
+def test_parts_run_at_once_in_processes_of_their_own() -> None:
+    pids = forked.in_parts(lambda part: (part, os.getpid()), 3)
+    assert [part for part, _ in pids] == [0, 1, 2]
+    assert pids[0][1] == os.getpid() and len({pid for _, pid in pids}) == 3
+
+
+def test_a_failed_part_fails_the_whole_after_every_part_is_reaped() -> None:
+    def part(n: int) -> int:
+        if n == 1:
+            raise ValueError("part 1 failed")
+        return n
+
+    with pytest.raises(ValueError, match="part 1 failed"):
+        forked.in_parts(part, 3)
+    with pytest.raises(ChildProcessError):  # no child left behind, unreaped
+        os.waitpid(-1, os.WNOHANG)

@@ -11,6 +11,7 @@ An exporter module (``workers/exports/<format>.py``) exposes::
     name: str          # its key in EXPORTERS, e.g. "coco"
     title: str         # e.g. "COCO instances JSON"
     geographic: bool   # whether it reads the annotations' geo_geometry (else left None)
+    parallel: bool     # optional: True if export takes processes=n (n processes at once)
     def export(snapshot: Snapshot, out: ExportWriter) -> None
     def readme(snapshot: Snapshot) -> str   # Markdown: the files it wrote and how to load them
 
@@ -168,6 +169,19 @@ class Snapshot:
     #: comes after ``export`` on the same snapshot): a README needs no pass of its own.
     #: Not carried over by ``dataclasses.replace`` (a chipped snapshot has other facts).
     memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    #: How ``images_where`` reads a stored snapshot (``read_snapshot``: the images it does
+    #: not want are skipped unparsed). Not carried over by ``dataclasses.replace``: a
+    #: replaced ``images`` (chips) is read through and filtered instead.
+    select_images: Callable[[Callable[[int], bool]], Iterator[tuple[int, ImageRecord]]] | None = (
+        field(default=None, init=False, repr=False, compare=False)
+    )
+
+    def images_where(self, wanted: Callable[[int], bool]) -> Iterator[tuple[int, ImageRecord]]:
+        """(position, image) of the images whose position in ``images()`` (0, 1, ...)
+        ``wanted`` accepts: one process's share when several write one export."""
+        if self.select_images is not None:
+            return self.select_images(wanted)
+        return ((index, image) for index, image in enumerate(self.images()) if wanted(index))
 
     def class_by_id(self) -> dict[int, LabelClassInfo]:
         return {c.id: c for c in self.classes}
@@ -209,6 +223,8 @@ class Snapshot:
 
 
 _WRITE_BUFFER = 4 << 20
+# The line kinds after the header, by the start the snapshot's writer gives them.
+_KINDS = tuple((b'{"' + key.encode() + b'":', key) for key in ("image", "geo", "map_shape"))
 
 
 def write_snapshot(
@@ -246,15 +262,26 @@ def write_snapshot(
 class FileFlag:
     """A flag another process raises by creating a file: what ``read_snapshot(follow=...)``
     waits on in a process of its own (``threading.Event`` within one process). It also
-    counts as raised when the process that was to raise it (``parent``) is gone, so a
-    follower never waits for a writer that died."""
+    counts as raised when the process that was to raise it (``parent``, the follower's
+    parent or grandparent) is gone, so a follower never waits for a writer that died."""
 
     def __init__(self, path: Path, *, parent: int | None = None) -> None:
         self.path = path
         self.parent = parent
 
     def is_set(self) -> bool:
-        return self.path.exists() or (self.parent is not None and os.getppid() != self.parent)
+        return self.path.exists() or (self.parent is not None and not self._parent_alive())
+
+    def _parent_alive(self) -> bool:
+        if os.getppid() == self.parent:  # a child of the writer, which is running
+            return True
+        try:  # a grandchild (a format written in several processes), or an orphan
+            os.kill(self.parent, 0)  # type: ignore[arg-type]
+        except ProcessLookupError:
+            return False
+        except PermissionError:  # a process of another user took the number: ours is gone
+            return False
+        return True
 
     def wait(self, timeout: float) -> bool:
         if not self.is_set():
@@ -315,56 +342,66 @@ def read_snapshot(
     if not first.endswith(b"\n"):
         raise ValueError(f"snapshot {path.name} has no header: its writer failed")
     header = orjson.loads(first)["header"]
-    kinds = (b'{"image":', b'{"geo":', b'{"map_shape":')
 
-    def lines(*keys: str) -> Iterator[tuple[str, Any]]:
-        """(key, value) of each line holding one of ``keys``, in file order."""
-        prefixes = [(b'{"' + key.encode() + b'":', key) for key in keys]
+    def lines() -> Iterator[tuple[str, bytes | dict[str, Any]]]:
+        """(kind, line) of each line after the header, in file order: the line unparsed
+        (the snapshot's writer puts the key first, compact, so a reader skips the kinds
+        it does not want unparsed), or parsed when it was not written so."""
         items = _lines(path, follow)
         next(items, None)  # the header
         for line in items:
-            # Lines of the other kinds are skipped unparsed (the snapshot's writer puts the
-            # key first, compact): a pass over the map shapes does not parse every image.
-            for prefix, key in prefixes:
+            for prefix, key in _KINDS:
                 if line.startswith(prefix):
-                    yield key, orjson.loads(line)[key]
+                    yield key, line
                     break
             else:
-                if not line.startswith(kinds):
-                    item = orjson.loads(line)
-                    yield from ((key, item[key]) for key in keys if key in item)
+                item = orjson.loads(line)
+                yield from ((key, item) for _, key in _KINDS if key in item)
 
-    def images() -> Iterator[ImageRecord]:
-        if not geo:
-            yield from (ImageRecord.from_dict(stored) for _, stored in lines("image"))
-            return
-        # Each image with the geo line that follows it (older snapshots have none: their
-        # annotations hold their geo_geometry).
-        pending: ImageRecord | None = None
-        for key, value in lines("image", "geo"):
+    def indexed(wanted: Callable[[int], bool] | None) -> Iterator[tuple[int, ImageRecord]]:
+        """The images whose position ``wanted`` accepts (all for None), with it; each with
+        the geo line that follows it (older snapshots have none: their annotations hold
+        their geo_geometry). Other images' lines are skipped unparsed."""
+        loads, from_dict = orjson.loads, ImageRecord.from_dict
+        index, pending = -1, None
+        for key, line in lines():
             if key == "image":
                 if pending is not None:
-                    yield pending
-                pending = ImageRecord.from_dict(value)
-            elif pending is not None:
-                for annotation, geometry in zip(pending.annotations, value, strict=True):
-                    annotation.geo_geometry = geometry
-                yield pending
+                    yield index, pending
+                index += 1
+                pending = None
+                if wanted is None or wanted(index):
+                    pending = from_dict(loads(line)[key] if isinstance(line, bytes) else line[key])
+            elif key == "geo" and pending is not None:
+                if geo:
+                    value = loads(line)[key] if isinstance(line, bytes) else line[key]
+                    for annotation, geometry in zip(pending.annotations, value, strict=True):
+                        annotation.geo_geometry = geometry
+                yield index, pending
                 pending = None
         if pending is not None:
-            yield pending
+            yield index, pending
 
-    return Snapshot(
+    def map_shapes() -> Iterator[MapShapeRecord]:
+        for key, line in lines():
+            if key == "map_shape":
+                yield MapShapeRecord(
+                    **(orjson.loads(line) if isinstance(line, bytes) else line)[key]
+                )
+
+    snapshot = Snapshot(
         event=header["event"],
         version=header["version"],
         created_at=header["created_at"],
         classes=[LabelClassInfo(**c) for c in header["classes"]],
-        images=images,
-        map_shapes=lambda: (MapShapeRecord(**shape) for _, shape in lines("map_shape")),
+        images=lambda: (image for _, image in indexed(None)),
+        map_shapes=map_shapes,
         options=header.get("options", {}),
         counts=header.get("counts", {}),
         open_image=open_image,
     )
+    snapshot.select_images = indexed
+    return snapshot
 
 
 # --- The garbage collector ----------------------------------------------------------------

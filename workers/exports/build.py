@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -149,11 +150,21 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+class _BuiltFile(File):  # type: ignore[type-arg]
+    """A file this build wrote and no longer needs: local storage moves it into place
+    (Django's FileSystemStorage renames a file that has a ``temporary_file_path``, copying
+    only across file systems) instead of copying it; other storages read it."""
+
+    def temporary_file_path(self) -> str:
+        return str(self.name)
+
+
 def _save(local: Path, name: str) -> str:
+    """Store the build's file ``local`` as ``name``; ``local`` may be gone afterwards."""
     if default_storage.exists(name):  # a retried build replaces its own partial file
         default_storage.delete(name)
     with open(local, "rb") as f:
-        return default_storage.save(name, File(f, name=Path(name).name))
+        return default_storage.save(name, _BuiltFile(f, name=str(local)))
 
 
 def label_schema(snapshot: Snapshot) -> dict[str, Any]:
@@ -221,12 +232,15 @@ def _general_readme(snapshot: Snapshot, version: DatasetVersion, fmt: str) -> st
 
 
 def _write_format(
-    snapshot: Snapshot, version: DatasetVersion, fmt: str, target: Path
+    snapshot: Snapshot, version: DatasetVersion, fmt: str, target: Path, processes: int = 1
 ) -> list[dict[str, Any]]:
     module = exporter(fmt)
     chips = bool(snapshot.options.get("chip_size"))
     with ExportWriter(target) as out:
-        module.export(snapshot, out)
+        if getattr(module, "parallel", False):
+            module.export(snapshot, out, processes=processes)
+        else:
+            module.export(snapshot, out)
         if snapshot.options.get("include_images"):
             for record in snapshot.images():
                 if record.file and not out.has(image_path(record)):
@@ -258,6 +272,10 @@ def _chipped(snapshot: Snapshot, version: DatasetVersion) -> Snapshot:
     return snapshot
 
 
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def _freeze_and_write(
     version: DatasetVersion,
     folder: Path,
@@ -277,11 +295,15 @@ def _freeze_and_write(
     in threads whose first passes share one read of the snapshot (``SharedPasses``).
     """
     formats = list(version.formats)
+    forking = forked.AVAILABLE and FORK_EXPORTERS
+    # Cores no other format's process is using go to the formats that can use several.
+    processes = max(1, _cores() - len(formats) + 1) if forking else 1
 
     def write(fmt: str, snapshot: Snapshot) -> list[dict[str, Any]]:
-        return _write_format(_chipped(snapshot, version), version, fmt, folder / f"{fmt}.zip")
+        target = folder / f"{fmt}.zip"
+        return _write_format(_chipped(snapshot, version), version, fmt, target, processes)
 
-    if forked.AVAILABLE and FORK_EXPORTERS:
+    if forking:
         # Imported here, before the forks: each child inherits the modules, and later
         # builds in this worker process import nothing again.
         geographic = {fmt: exporter(fmt).geographic for fmt in formats}
@@ -303,15 +325,7 @@ def _freeze_and_write(
             for writer in writers:
                 writer.kill()
             raise
-        results, failures = [], []
-        for writer in writers:  # every child reaped, even after one failed
-            try:
-                results.append(writer.result())
-            except Exception as exc:
-                failures.append(exc)
-        if failures:
-            raise failures[0]
-        return counts, results, then
+        return counts, forked.results(writers), then
 
     done = threading.Event()
     geo = any(exporter(fmt).geographic for fmt in formats)
@@ -362,7 +376,14 @@ def build_dataset(*, dataset: int, progress: Progress) -> dict[str, Any]:
 
             def store_snapshot() -> tuple[str, str]:
                 checksum = _sha256(snapshot_file)
-                saved.append(_save(snapshot_file, f"{base}/snapshot.jsonl"))
+                # The formats may still open the snapshot for another pass: store a second
+                # name of it (a hard link, or a copy where the file system has none).
+                stored = folder / "snapshot.stored"
+                try:
+                    os.link(snapshot_file, stored)
+                except OSError:
+                    shutil.copyfile(snapshot_file, stored)
+                saved.append(_save(stored, f"{base}/snapshot.jsonl"))
                 return checksum, saved[-1]
 
             progress(0.05, f"Freezing the labels, writing {', '.join(version.formats)}")
@@ -386,13 +407,9 @@ def build_dataset(*, dataset: int, progress: Progress) -> dict[str, Any]:
                 progress(0.5 + 0.45 * index / len(formats), f"Storing {fmt}")
                 target = folder / f"{fmt}.zip"
                 manifest[fmt] = results[index]
+                size, checksum_zip = target.stat().st_size, _sha256(target)
                 saved.append(_save(target, f"{base}/{fmt}.zip"))
-                files[fmt] = {
-                    "name": saved[-1],
-                    "size": target.stat().st_size,
-                    "sha256": _sha256(target),
-                }
-                target.unlink()
+                files[fmt] = {"name": saved[-1], "size": size, "sha256": checksum_zip}
     except Exception as exc:
         for name in saved:  # nothing half-stored: a failed version keeps no files
             default_storage.delete(name)

@@ -6,8 +6,9 @@ uncompressed RLE; masks keep their stored RLE. Polylines and points have no COCO
 are skipped (counted in ``info.skipped``).
 
 The JSON is streamed: one pass over the images writes each split's ``images`` and
-``annotations`` arrays, item by item with orjson, into spooled temporary files (memory up
-to a few MB, disk beyond), then each split's file is assembled into the ZIP. The geometry
+``annotations`` arrays, item by item with orjson, into temporary files (memory stays flat),
+then each split's file is assembled into the ZIP. With ``processes=2`` two processes share
+that pass, block by block of images, for the same file. The geometry
 helpers below are plain arithmetic (no shapely per annotation): they are also used by the
 YOLO and VOC exporters.
 """
@@ -15,12 +16,13 @@ YOLO and VOC exporters.
 from __future__ import annotations
 
 import math
-import shutil
 import tempfile
 from collections import Counter
+from collections.abc import Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from operator import mul
+from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
@@ -28,11 +30,13 @@ import orjson
 from affine import Affine
 from rasterio import features
 
+from workers import forked
 from workers.exports.base import SPLITS, ExportWriter, ImageRecord, Snapshot, image_path
 
 name = "coco"
 title = "COCO instances JSON"
 geographic = False  # pixel space only: reads no EPSG:4326 geometry
+parallel = True  # export(..., processes=n) writes in n processes at once
 
 Ring = list[list[float]]
 
@@ -194,22 +198,49 @@ def _shape(
 
 
 # --- the export --------------------------------------------------------------------------
+# The images are written in parts: in blocks of BLOCK images taken in turn, each part
+# writes its images' entries into files of its own, block by block (``pieces``); the
+# split's JSON then takes every block's piece in snapshot order. A build that has a core
+# to spare writes two parts at once, in two processes (``processes``); the file is the
+# same however many parts wrote it.
+
+BLOCK = 64  # images a block: parts take turns block by block
 
 
 @dataclass
 class _Split:
-    """One split's arrays being written, each in its own spooled temporary file."""
+    """One split's entries written by one part: two files (the ``images`` and the
+    ``annotations`` array's items, comma-separated within a block) and, per block, the
+    bytes it wrote to each (``pieces``: (block, images bytes, annotations bytes))."""
 
     images: IO[bytes]
     annotations: IO[bytes]
     image_count: int = 0
     annotation_count: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
+    pieces: list[tuple[int, int, int]] = field(default_factory=list)
+    block: int = -1
+    image_bytes: int = 0  # written in the current block
+    annotation_bytes: int = 0
+
+    def start_block(self, block: int) -> None:
+        if block != self.block:
+            self.end_block()
+            self.block = block
+
+    def end_block(self) -> None:
+        if self.image_bytes:
+            self.pieces.append((self.block, self.image_bytes, self.annotation_bytes))
+        self.image_bytes = self.annotation_bytes = 0
 
 
-def _spooled(stack: ExitStack) -> IO[bytes]:
-    # A large buffer once on disk: one write an image, an image's entries a few KB.
-    return stack.enter_context(tempfile.SpooledTemporaryFile(max_size=8 << 20, buffering=1 << 20))
+@dataclass
+class _Part:
+    """What one part wrote, per split: counts, skipped kinds and pieces (its files are
+    ``<folder>/<part>-<split>-images`` and ``-annotations``)."""
+
+    part: int
+    splits: dict[str, tuple[int, int, Counter[str], list[tuple[int, int, int]]]]
 
 
 def _image_entry(image: ImageRecord) -> dict[str, Any]:
@@ -227,7 +258,11 @@ def _image_entry(image: ImageRecord) -> dict[str, Any]:
 
 def _write_image(image: ImageRecord, split: _Split, object_ids: set[int]) -> None:
     dumps = orjson.dumps
-    split.images.write((b"," if split.image_count else b"") + dumps(_image_entry(image)))
+    entry = dumps(_image_entry(image))
+    if split.image_bytes:
+        entry = b"," + entry
+    split.images.write(entry)
+    split.image_bytes += len(entry)
     split.image_count += 1
     entries: list[dict[str, Any]] = []
     image_id = image.id
@@ -263,12 +298,45 @@ def _write_image(image: ImageRecord, split: _Split, object_ids: set[int]) -> Non
         )
     if entries:
         # The image's annotations in one orjson call: the array's items, brackets off.
-        separator = b"," if split.annotation_count else b""
-        split.annotations.write(separator + dumps(entries)[1:-1])
+        items = dumps(entries)[1:-1]
+        if split.annotation_bytes:
+            items = b"," + items
+        split.annotations.write(items)
+        split.annotation_bytes += len(items)
         split.annotation_count += len(entries)
 
 
-def _info(snapshot: Snapshot, split_name: str, split: _Split) -> dict[str, Any]:
+def _write_part(
+    snapshot: Snapshot, object_ids: set[int], part: int, parts: int, folder: Path
+) -> _Part:
+    """Write the entries of part ``part`` of ``parts`` (blocks part, part + parts, ...)."""
+    with ExitStack() as stack:
+        splits: dict[str, _Split] = {}
+
+        def opened(split_name: str, array: str) -> IO[bytes]:
+            path = folder / f"{part}-{split_name}-{array}"
+            return stack.enter_context(open(path, "wb", buffering=1 << 20))
+
+        for index, image in snapshot.images_where(lambda i: i // BLOCK % parts == part):
+            split = splits.get(image.split)
+            if split is None:
+                split = splits[image.split] = _Split(
+                    opened(image.split, "images"), opened(image.split, "annotations")
+                )
+            split.start_block(index // BLOCK)
+            _write_image(image, split, object_ids)
+        for split in splits.values():
+            split.end_block()
+        return _Part(
+            part,
+            {
+                name: (s.image_count, s.annotation_count, s.skipped, s.pieces)
+                for name, s in splits.items()
+            },
+        )
+
+
+def _info(snapshot: Snapshot, split_name: str, skipped: Counter[str]) -> dict[str, Any]:
     event = snapshot.event
     return {
         "description": f"{event.get('name', '')} (labeler dataset version {snapshot.version})",
@@ -280,42 +348,63 @@ def _info(snapshot: Snapshot, split_name: str, split: _Split) -> dict[str, Any]:
         "event": event.get("slug", ""),
         "split": split_name,
         # COCO instances has no shape for lines and points: say how many were left out.
-        "skipped": {"polyline": 0, "point": 0, **split.skipped},
+        "skipped": {"polyline": 0, "point": 0, **skipped},
     }
 
 
-def export(snapshot: Snapshot, out: ExportWriter) -> None:
-    """Write ``annotations/instances_<split>.json`` for each split that has images."""
+def export(snapshot: Snapshot, out: ExportWriter, *, processes: int = 1) -> None:
+    """Write ``annotations/instances_<split>.json`` for each split that has images, in
+    ``processes`` processes at once (forked; one where the system cannot fork)."""
     objects = [c for c in snapshot.classes if c.kind == "object"]
     object_ids = {c.id for c in objects}
     phenomenon = snapshot.event.get("phenomenon") or ""
     categories = [{"id": c.id + 1, "name": c.name, "supercategory": phenomenon} for c in objects]
-    with ExitStack() as stack:
-        splits: dict[str, _Split] = {}
-        for image in snapshot.images():
-            split = splits.get(image.split)
-            if split is None:
-                split = splits[image.split] = _Split(_spooled(stack), _spooled(stack))
-            _write_image(image, split, object_ids)
-        for split_name in sorted(splits, key=_split_order):
-            split = splits[split_name]
-            with out.open(f"annotations/instances_{split_name}.json") as f:
-                f.write(b'{"info":' + orjson.dumps(_info(snapshot, split_name, split)))
+    with tempfile.TemporaryDirectory(prefix="labeler-coco-") as tmp:
+        folder = Path(tmp)
+        parts = forked.in_parts(
+            lambda part: _write_part(snapshot, object_ids, part, processes, folder),
+            processes,
+            name="COCO export part",
+        )
+        for split_name in sorted({s for p in parts for s in p.splits}, key=_split_order):
+            written = [(p.part, p.splits[split_name]) for p in parts if split_name in p.splits]
+            skipped: Counter[str] = sum((w[2] for _, w in written), Counter())
+            # (block, part, images bytes, annotations bytes) in snapshot order.
+            pieces = sorted((b, part, i, a) for part, w in written for b, i, a in w[3])
+            with ExitStack() as stack, out.open(f"annotations/instances_{split_name}.json") as f:
+                files = {
+                    (part, array): stack.enter_context(
+                        open(folder / f"{part}-{split_name}-{array}", "rb", buffering=0)
+                    )
+                    for part, _ in written
+                    for array in ("images", "annotations")
+                }
+                f.write(b'{"info":' + orjson.dumps(_info(snapshot, split_name, skipped)))
                 f.write(b',"licenses":[],"categories":' + orjson.dumps(categories))
                 f.write(b',"images":[')
-                _copy(split.images, f)
+                _join(((files[part, "images"], size) for _, part, size, _ in pieces), f)
                 f.write(b'],"annotations":[')
-                _copy(split.annotations, f)
+                _join(((files[part, "annotations"], size) for _, part, _, size in pieces), f)
                 f.write(b"]}")
+
+
+def _join(pieces: Iterable[tuple[IO[bytes], int]], target: Any) -> None:
+    """Copy each piece (the next ``size`` bytes of its file) into ``target``, commas
+    between the pieces that are not empty."""
+    first = True
+    for source, size in pieces:
+        if size:
+            if not first:
+                target.write(b",")
+            first = False
+            while size:
+                data = source.read(min(size, 1 << 20))
+                target.write(data)
+                size -= len(data)
 
 
 def _split_order(split: str) -> tuple[int, str]:
     return (SPLITS.index(split) if split in SPLITS else len(SPLITS), split)
-
-
-def _copy(source: IO[bytes], target: Any) -> None:
-    source.seek(0)
-    shutil.copyfileobj(source, target, 1 << 20)
 
 
 def readme(snapshot: Snapshot) -> str:

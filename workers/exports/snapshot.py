@@ -11,13 +11,14 @@ same content. No model instances, no GEOS objects: memory stays flat.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping
+from collections import Counter, defaultdict, deque
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import orjson
+import psycopg
 from django.contrib.gis.db.models.functions import AsGeoJSON, Centroid
 from django.contrib.gis.geos import Polygon
 from django.db import connection, transaction
@@ -37,6 +38,8 @@ from workers.exports.base import (
 from workers.exports.splits import SplitSettings, assign_splits
 
 CHUNK = 1000  # images per query round: bounds memory whatever the event's size
+# The first round is smaller: the exporters following the snapshot start on it sooner.
+FIRST_CHUNK = 100
 
 FILTER_KEYS = (
     "label_classes",
@@ -323,6 +326,14 @@ def _raw(value: str | None) -> orjson.Fragment | None:
     return None if value is None else orjson.Fragment(value)
 
 
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    """The sorted image ids in query rounds: FIRST_CHUNK, then CHUNK at a time."""
+    if ids:
+        yield ids[:FIRST_CHUNK]
+    for start in range(FIRST_CHUNK, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
 def _image_records(
     event: Event,
     filters: Mapping[str, Any],
@@ -336,8 +347,7 @@ def _image_records(
     Geometries and masks come out of the database as JSON text and go into the snapshot
     as such: the freeze parses none of them.
     """
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+    for chunk in _chunks(ids):
         # An id range, not a list of 1000 ids: a cheap index range scan; rows of images
         # in the range that the filters left out are skipped below.
         selected = set(chunk)
@@ -581,27 +591,56 @@ def _image_json_postgres(
         annotation_filters=annotation_filters,
         tag_filters=tag_filters,
     )
-    with transaction.atomic(), connection.cursor() as cursor:
-        # JIT compilation costs more than it saves on these per-chunk queries, and a
-        # chunk's annotations are sorted in memory, not spilled to disk.
-        cursor.execute("SET LOCAL jit = off")
-        cursor.execute("SET LOCAL work_mem = '64MB'")
+    rounds = (
+        {
+            **params,
+            "ids": chunk,
+            "splits": [splits[i] for i in chunk],
+            "first": chunk[0],
+            "last": chunk[-1],
+        }
+        for chunk in _chunks(ids)
+    )
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            # JIT compilation costs more than it saves on these per-chunk queries, and a
+            # chunk's annotations are sorted in memory, not spilled to disk.
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+        yield from _pipelined(connection.connection, sql, rounds)
+
+
+def _pipelined(
+    pg: psycopg.Connection[Any], sql: str, rounds: Iterable[dict[str, Any]]
+) -> Iterator[tuple[bytes, bytes]]:
+    """The rows of ``sql`` run once per ``rounds`` parameters, in order, as bytes. The next
+    round's query is sent before this round's rows are handed on (psycopg's pipeline
+    mode): PostgreSQL computes it while the caller writes these. Two rounds at most are
+    in flight, so memory stays flat."""
+    cursors = [psycopg.Cursor(pg), psycopg.Cursor(pg)]
+    for cursor in cursors:
         # The JSON text as bytes, as the snapshot file takes it: no decoding and
         # re-encoding of every line.
-        cursor.cursor.adapters.register_loader("text", _TextAsBytes)
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
-            cursor.execute(
-                sql,
-                {
-                    **params,
-                    "ids": chunk,
-                    "splits": [splits[i] for i in chunk],
-                    "first": chunk[0],
-                    "last": chunk[-1],
-                },
-            )
-            yield from cursor.fetchall()
+        cursor.adapters.register_loader("text", _TextAsBytes)
+    pending: Iterator[dict[str, Any] | None] = iter(rounds)
+    if not psycopg.Pipeline.is_supported():  # libpq before 14: one round after the other
+        for round_params in pending:
+            cursors[0].execute(sql, round_params, prepare=False)
+            yield from cursors[0].fetchall()
+        return
+    with pg.pipeline():
+        in_flight: deque[psycopg.Cursor[Any]] = deque()
+        for cursor, round_params in zip(cursors, pending, strict=False):  # two, or fewer
+            # Not prepared: a generic plan for any id range could be a poor one.
+            cursor.execute(sql, round_params, prepare=False)
+            in_flight.append(cursor)
+        while in_flight:
+            cursor = in_flight.popleft()
+            rows = cursor.fetchall()
+            if (round_params := next(pending, None)) is not None:
+                cursor.execute(sql, round_params, prepare=False)
+                in_flight.append(cursor)
+            yield from rows
 
 
 def _map_shapes(

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
+import time
+import zipfile
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -17,11 +22,17 @@ from events.geometry import rle_encode
 from tests.exports_data import CLASSES, MASK_COLS, MASK_ROWS, exported_members, sample_snapshot
 from workers.exports import coco
 from workers.exports.base import (
+    SPLITS,
     AnnotationRecord,
+    ExportWriter,
+    FileFlag,
     ImageRecord,
     Snapshot,
     image_path,
+    read_snapshot,
+    write_snapshot,
 )
+from workers.forked import Forked
 
 SPLIT_FILES = [f"annotations/instances_{s}.json" for s in ("train", "validation", "test")]
 
@@ -209,3 +220,76 @@ def test_streams_the_images_once(tmp_path: Path) -> None:
     snapshot.images = images
     _export(tmp_path, snapshot)
     assert len(passes) == 1
+
+
+def _many_images(count: int) -> list[ImageRecord]:
+    """The sample's three images again and again (new ids), dealt over the three splits:
+    every split has blocks of images with annotations, without any, and with skipped
+    kinds."""
+    sample = list(sample_snapshot().images())
+    out = []
+    for n in range(count):
+        record = dataclasses.replace(sample[n % 3], id=1000 + n, split=SPLITS[n % 7 % 3])
+        record.annotations = [
+            dataclasses.replace(a, id=100_000 + 10 * n + k)
+            for k, a in enumerate(record.annotations)
+        ]
+        out.append(record)
+    return out
+
+
+def _members(tmp_path: Path, name: str, snapshot: Snapshot, processes: int) -> dict[str, bytes]:
+    with ExportWriter(tmp_path / f"{name}.zip") as out:
+        coco.export(snapshot, out, processes=processes)
+    with zipfile.ZipFile(tmp_path / f"{name}.zip") as archive:
+        return {n: archive.read(n) for n in archive.namelist()}
+
+
+def test_two_processes_write_the_same_files_as_one(tmp_path: Path) -> None:
+    records = _many_images(5 * coco.BLOCK + 7)  # blocks for both parts, a part-full last
+    stored = tmp_path / "snapshot.jsonl"
+    header = {"event": {"id": 7}, "version": 1, "created_at": "2026-01-01T00:00:00Z"}
+    write_snapshot(
+        stored,
+        header={**header, "options": {}, "counts": {}, "classes": [asdict(c) for c in CLASSES]},
+        images=records,
+        map_shapes=[],
+    )
+    one = _members(tmp_path, "one", read_snapshot(stored, geo=False), 1)
+    assert sorted(one) == sorted(SPLIT_FILES)
+    # A stored snapshot (each part skips the other's images unparsed) and one in memory.
+    assert _members(tmp_path, "stored", read_snapshot(stored, geo=False), 2) == one
+    in_memory = Snapshot.from_records(event=header["event"], classes=CLASSES, images=records)
+    assert _members(tmp_path, "memory", in_memory, 2) == one
+    train = orjson.loads(one["annotations/instances_train.json"])
+    assert [i["id"] for i in train["images"]] == [r.id for r in records if r.split == "train"]
+
+
+def test_two_processes_follow_a_snapshot_being_written(tmp_path: Path) -> None:
+    # As in a build: the export runs in a forked process and its second part in a forked
+    # process of that one, both following the file this process is still writing.
+    records = _many_images(3 * coco.BLOCK)
+    path = tmp_path / "snapshot.jsonl"
+    header = {
+        "event": {"id": 7},
+        "version": 1,
+        "created_at": "2026-01-01T00:00:00Z",
+        "options": {},
+        "counts": {},
+        "classes": [asdict(c) for c in CLASSES],
+    }
+    frozen = FileFlag(tmp_path / "frozen", parent=os.getpid())
+    export = Forked(lambda: _members(tmp_path, "followed", read_snapshot(path, follow=frozen), 2))
+
+    def slowly() -> Iterator[ImageRecord]:
+        for n, record in enumerate(records):
+            if n % 40 == 0:
+                time.sleep(0.02)  # both parts catch up and wait
+            yield record
+
+    write_snapshot(path, header=header, images=slowly(), map_shapes=[])
+    frozen.set()
+    followed = export.result()
+    assert followed == _members(tmp_path, "read", read_snapshot(path), 1)
+    train = orjson.loads(followed["annotations/instances_train.json"])
+    assert len(train["images"]) == sum(r.split == "train" for r in records)

@@ -136,7 +136,13 @@ def _filter_cases(event) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def
 
 @pytest.mark.django_db
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the PostgreSQL path")
-def test_database_assembled_snapshot_equals_the_orm_one(event, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("rounds", ["one", "several"])
+def test_database_assembled_snapshot_equals_the_orm_one(  # type: ignore[no-untyped-def]
+    rounds, event, tmp_path, monkeypatch
+) -> None:
+    if rounds == "several":  # queries of 1, 2 and 1 images, two at a time in the pipeline
+        monkeypatch.setattr(snapshot_module, "FIRST_CHUNK", 1)
+        monkeypatch.setattr(snapshot_module, "CHUNK", 2)
     _varied_event(event)
     for index, filters in enumerate(_filter_cases(event)):
         fast, portable = tmp_path / f"fast-{index}.jsonl", tmp_path / f"orm-{index}.jsonl"
@@ -524,3 +530,33 @@ def test_the_writer_takes_names_with_dots_that_stay_inside(tmp_path) -> None:  #
     with zipfile.ZipFile(tmp_path / "x.zip") as archive:
         assert archive.read("labels/a..b.json") == b"{}"
         assert archive.testzip() is None
+
+
+@pytest.mark.django_db
+def test_a_coco_build_in_two_processes_writes_what_one_writes(  # type: ignore[no-untyped-def]
+    event, member, settings, tmp_path, monkeypatch
+) -> None:
+    from django.core.files.storage import default_storage
+
+    from events.models import Role
+    from workers.exports import build, coco
+    from workers.exports.build import _write_format, build_dataset, dataset_start
+
+    # A spare core (the machine's second) goes to COCO's second part; blocks of one image
+    # give both parts some of the four.
+    monkeypatch.setattr(build, "_cores", lambda: 2)
+    monkeypatch.setattr(coco, "BLOCK", 1)
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    _varied_event(event)
+    version, _ = dataset_start(
+        user=member(Role.REVIEWER), event=event, formats=["coco"], split={"train": 1.0}
+    )
+    build_dataset(dataset=version.pk, progress=lambda *a: None)
+    version.refresh_from_db()
+    assert version.status == "ready", version.error
+    snapshot = read_snapshot(Path(default_storage.path(version.snapshot)))
+    alone = tmp_path / "coco.zip"
+    assert version.manifest["coco"] == _write_format(snapshot, version, "coco", alone)
+    with zipfile.ZipFile(default_storage.path(version.files["coco"]["name"])) as built:
+        train = orjson.loads(built.read("annotations/instances_train.json"))
+    assert len(train["images"]) == 4 and len(train["annotations"]) == 4
