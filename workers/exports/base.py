@@ -231,12 +231,14 @@ def write_snapshot(
     path: Path,
     *,
     header: dict[str, Any],
-    images: Iterable[ImageRecord | dict[str, Any] | tuple[bytes, bytes]],
+    images: Iterable[ImageRecord | dict[str, Any] | tuple[bytes, ...]],
     map_shapes: Iterable[MapShapeRecord],
 ) -> None:
     """Images are records or their stored form: dicts of the same fields (where JSON
-    values may be ``orjson.Fragment``s of JSON text straight from the database), or the
-    JSON text of the image line's object and of its geo list (assembled by the database)."""
+    values may be ``orjson.Fragment``s of JSON text straight from the database), or JSON
+    text assembled by the database: the image's object up to its last field before
+    ``annotations`` (no closing brace), its annotations (without geo_geometry), its tags
+    and its annotations' geo list."""
     # Few, large writes: each write to the file releases the GIL, and taking it back
     # waits on the exporters' threads (up to the 5 ms switch interval) while they run.
     with open(path, "wb", buffering=_WRITE_BUFFER) as f:
@@ -245,8 +247,22 @@ def write_snapshot(
         dumps = orjson.dumps
         for image in images:
             if isinstance(image, tuple):
-                stored_text, geo_text = image
-                f.write(b'{"image":' + stored_text + b'}\n{"geo":' + geo_text + b"}\n")
+                head, annotations, tags, geo_text = image
+                f.write(
+                    b"".join(
+                        (
+                            b'{"image":',
+                            head,
+                            b',"annotations":',
+                            annotations,
+                            b',"tags":',
+                            tags,
+                            b'}}\n{"geo":',
+                            geo_text,
+                            b"}\n",
+                        )
+                    )
+                )
                 continue
             stored = dict(image) if isinstance(image, dict) else asdict(image)
             annotations = stored.get("annotations", [])

@@ -481,9 +481,11 @@ def _image_records(
 # ``export_geo``: events/migrations/0010_annotation_export_json.py), made when it is
 # written; a build only adds the id, the class's export id and the author, and joins the
 # pieces as text (``||``, string_agg): json_build_object and json_agg would walk every
-# value again. Strings a user can type go through to_json (JSON escaping); source and
-# states are choice codes, quoted as they are. ``coalesce(..., 'null')``: one NULL would
-# otherwise make the whole concatenation NULL.
+# value again. An image's annotations, tags and geo list come as columns of their own,
+# joined to the image's fields by the snapshot's writer: each ``||`` copies the whole text
+# so far, and the annotations are most of a line's bytes. Strings a user can type go
+# through to_json (JSON escaping); source and states are choice codes, quoted as they are.
+# ``coalesce(..., 'null')``: one NULL would otherwise make the whole concatenation NULL.
 _IMAGE_JSON = """
 SELECT '{{"id":' || i.id
   || ',"name":' || to_json(i.name)::text
@@ -509,10 +511,9 @@ SELECT '{{"id":' || i.id
          ELSE to_char(i.acquired_at AT TIME ZONE 'UTC', '.US') END || 'Z')::text, 'null')
   || ',"source":"' || i.source
   || '","checksum":' || to_json(i.checksum)::text
-  || ',"file":' || to_json(coalesce(i.file, ''))::text
-  || ',"annotations":' || coalesce(a.items, '[]')
-  || ',"tags":' || coalesce(t.items, '[]')
-  || '}}',
+  || ',"file":' || to_json(coalesce(i.file, ''))::text,
+  coalesce(a.items, '[]'),
+  coalesce(t.items, '[]'),
   coalesce(a.geo, '[]')
 FROM unnest(%(ids)s::bigint[], %(splits)s::text[]) AS sel(id, split)
 JOIN {image} i ON i.id = sel.id
@@ -562,9 +563,10 @@ def _image_json_postgres(
     ids: list[int],
     splits: Mapping[int, str],
     class_id: Mapping[int, int],
-) -> Iterator[tuple[bytes, bytes]]:
+) -> Iterator[tuple[bytes, ...]]:
     """The images as stored in the snapshot, as JSON text assembled by PostgreSQL: each
-    image's object and its annotations' geo list."""
+    image's fields up to ``file``, its annotations, its tags and its annotations' geo
+    list (``write_snapshot`` joins them)."""
     from django.contrib.auth.models import User
 
     annotation_filters = tag_filters = ""
@@ -612,7 +614,7 @@ def _image_json_postgres(
 
 def _pipelined(
     pg: psycopg.Connection[Any], sql: str, rounds: Iterable[dict[str, Any]]
-) -> Iterator[tuple[bytes, bytes]]:
+) -> Iterator[tuple[bytes, ...]]:
     """The rows of ``sql`` run once per ``rounds`` parameters, in order, as bytes. The next
     round's query is sent before this round's rows are handed on (psycopg's pipeline
     mode): PostgreSQL computes it while the caller writes these. Two rounds at most are

@@ -322,9 +322,11 @@ def test_database_json_lines_are_written_as_they_are(tmp_path) -> None:  # type:
     stored = orjson.loads(orjson.dumps(record))
     for annotation in stored["annotations"]:
         del annotation["geo_geometry"]
-    text = orjson.dumps(stored, option=orjson.OPT_INDENT_2).replace(b"\n", b" ")
+    annotations, tags = stored.pop("annotations"), stored.pop("tags")
+    head = orjson.dumps(stored, option=orjson.OPT_INDENT_2).replace(b"\n", b" ")[:-1]
     geo = [{"type": "Point", "coordinates": [n, 1.5]} for n in range(len(record.annotations))]
-    write_snapshot(path, header=_header(), images=[(text, orjson.dumps(geo))], map_shapes=[])
+    pieces = (head, orjson.dumps(annotations), orjson.dumps(tags), orjson.dumps(geo))
+    write_snapshot(path, header=_header(), images=[pieces], map_shapes=[])
     (read,) = read_snapshot(path).images()
     assert read.id == record.id and len(read.annotations) == len(record.annotations) > 0
     assert [a.geo_geometry for a in read.annotations] == geo
