@@ -14,9 +14,11 @@ import datetime as dt
 from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 import psycopg
 from django.contrib.gis.db.models.functions import AsGeoJSON, Centroid
@@ -246,10 +248,11 @@ def _tags(
 
 def _label_counts(
     event: Event, filters: Mapping[str, Any], ids: list[int]
-) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, str, int]]]:
-    """(image, class pk, n) annotation counts and (image, class pk, state, n) tag counts of
-    the selected images: two aggregate queries over their id range, whatever its size."""
-    selected = set(ids)
+) -> tuple[np.ndarray, list[tuple[int, int, str, int]]]:
+    """Annotation counts of the selected images as an array of (image, class pk, n) rows,
+    and (image, class pk, state, n) tag counts: two aggregate queries over their id range,
+    whatever its size. Arrays: a 10,000-image event has some 40,000 such rows, and the
+    strata and the header's counts are a few array operations over them."""
     annotations = _rows(
         _annotations(event, filters, ids)
         .values_list("image_id", "label_class_id")
@@ -262,10 +265,20 @@ def _label_counts(
         .annotate(n=Count("*"))
         .order_by()
     )
-    return (
-        [row for row in annotations if row[0] in selected],
-        [row for row in tags if row[0] in selected],
-    )
+    counted = np.fromiter(
+        chain.from_iterable(annotations), dtype=np.int64, count=3 * len(annotations)
+    ).reshape(-1, 3)
+    selected = set(ids)
+    return counted[_among(counted[:, 0], ids)], [row for row in tags if row[0] in selected]
+
+
+def _among(values: np.ndarray, ids: list[int]) -> np.ndarray:
+    """Which of ``values`` are in the sorted ``ids``."""
+    sorted_ids = np.asarray(ids, dtype=np.int64)
+    if not sorted_ids.size:
+        return np.zeros(values.shape, dtype=bool)
+    positions = np.minimum(np.searchsorted(sorted_ids, values), sorted_ids.size - 1)
+    return sorted_ids[positions] == values
 
 
 def _rows(queryset: QuerySet[Any]) -> list[tuple[Any, ...]]:
@@ -280,30 +293,68 @@ def _rows(queryset: QuerySet[Any]) -> list[tuple[Any, ...]]:
 
 def _strata(
     ids: list[int],
-    annotation_counts: list[tuple[int, int, int]],
+    annotation_counts: np.ndarray,
     tag_counts: list[tuple[int, int, str, int]],
     centres: Mapping[int, tuple[float, float]],
 ) -> dict[int, tuple[str | None, tuple[float, float] | None]]:
-    """{image id: (dominant class, footprint centre)} for the split."""
-    votes: dict[int, dict[int, int]] = {}
-    for image_id, label_class, n in annotation_counts:
-        counter = votes.setdefault(image_id, {})
-        counter[label_class] = counter.get(label_class, 0) + n
+    """{image id: (dominant class, footprint centre)} for the split. An image's dominant
+    class has most annotations and positive tags; ties go to the lowest class pk."""
+    positive = [(i, c, n) for i, c, state, n in tag_counts if state == "positive"]
+    votes = np.concatenate([annotation_counts, np.array(positive, dtype=np.int64).reshape(-1, 3)])
+    dominant: dict[int, str] = {}
+    if votes.size:
+        # One row per (image, class) with its votes summed, then each image's first row
+        # by most votes, lowest class pk.
+        votes = votes[np.lexsort((votes[:, 1], votes[:, 0]))]
+        pairs = votes[:, :2]
+        starts = np.flatnonzero(np.r_[True, np.any(pairs[1:] != pairs[:-1], axis=1)])
+        image, label_class = pairs[starts, 0], pairs[starts, 1]
+        total = np.add.reduceat(votes[:, 2], starts)
+        order = np.lexsort((label_class, -total, image))
+        first = order[np.r_[True, image[order][1:] != image[order][:-1]]]
+        dominant = dict(
+            zip(image[first].tolist(), map(str, label_class[first].tolist()), strict=True)
+        )
+    return {i: (dominant.get(i), centres.get(i)) for i in ids}
+
+
+def _header_counts(
+    splits: Mapping[int, str],
+    annotation_counts: np.ndarray,
+    tag_counts: list[tuple[int, int, str, int]],
+    class_names: Mapping[int, str],
+) -> dict[str, Any]:
+    """Images per split, annotations per split and class, tags per split, class and state
+    (class pk -> name by ``class_names``)."""
+    annotations: dict[str, dict[str, int]] = {}
+    if annotation_counts.size:
+        # Each row's split and class as small codes; the sums by one bincount.
+        split_names = sorted(set(splits.values()))
+        split_code = {name: code for code, name in enumerate(split_names)}
+        pks = np.array(sorted(class_names), dtype=np.int64)
+        rows_split = np.fromiter(
+            (split_code[splits[i]] for i in annotation_counts[:, 0].tolist()),
+            dtype=np.int64,
+            count=len(annotation_counts),
+        )
+        rows_class = np.searchsorted(pks, annotation_counts[:, 1])
+        sums = np.bincount(
+            rows_split * pks.size + rows_class,
+            weights=annotation_counts[:, 2],
+            minlength=len(split_names) * pks.size,
+        ).reshape(len(split_names), pks.size)
+        for code, name in enumerate(split_names):
+            annotations[name] = {
+                class_names[int(pks[k])]: int(sums[code, k]) for k in np.flatnonzero(sums[code])
+            }
+    tags: dict[str, Counter[str]] = defaultdict(Counter)
     for image_id, label_class, state, n in tag_counts:
-        if state == "positive":
-            counter = votes.setdefault(image_id, {})
-            counter[label_class] = counter.get(label_class, 0) + n
-    out: dict[int, tuple[str | None, tuple[float, float] | None]] = {}
-    for image_id in ids:
-        counted = votes.get(image_id)
-        # The class with most labels; ties to the lowest class pk.
-        stratum = str(min(counted.items(), key=_most)[0]) if counted else None
-        out[image_id] = (stratum, centres.get(image_id))
-    return out
-
-
-def _most(item: tuple[int, int]) -> tuple[int, int]:
-    return -item[1], item[0]
+        tags[splits[image_id]][f"{class_names[label_class]}:{state}"] += n
+    return {
+        "images": dict(Counter(splits.values())),
+        "annotations": annotations,
+        "tags": {name: dict(counter) for name, counter in tags.items()},
+    }
 
 
 def _centres(event: Event) -> dict[int, tuple[float, float]]:
@@ -682,7 +733,7 @@ def _selected_image_ids(event: Event, filters: Mapping[str, Any]) -> list[int]:
             _annotations(event, filters).values_list("image_id", flat=True).distinct()
         ) | set(_tags(event, filters).values_list("image_id", flat=True).distinct())
         return sorted(i for i in images.values_list("pk", flat=True) if i in labelled)
-    return sorted(images.values_list("pk", flat=True))
+    return [pk for (pk,) in _rows(images.order_by("pk").values_list("pk"))]
 
 
 def freeze(
@@ -701,24 +752,12 @@ def freeze(
 
     classes = class_export_ids(event)
     class_id = {c.pk: c.id for c in classes}
-    names = {c.id: c.name for c in classes}
     ids = _selected_image_ids(event, filters)
-    annotation_rows, tag_rows = _label_counts(event, filters, ids)
+    annotation_counts, tag_counts = _label_counts(event, filters, ids)
     centres = _centres(event) if split.group_cell_km else {}
-    splits = assign_splits(_strata(ids, annotation_rows, tag_rows, centres), split)
-
-    # Counts per split and class (the header, written first, holds them).
-    annotation_counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for image_id, label_class, n in annotation_rows:
-        annotation_counts[splits[image_id]][names[class_id[label_class]]] += n
-    tag_counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for image_id, label_class, state, n in tag_rows:
-        tag_counts[splits[image_id]][f"{names[class_id[label_class]]}:{state}"] += n
-    counts: dict[str, Any] = {
-        "images": dict(Counter(splits.values())),
-        "annotations": {s: dict(c) for s, c in annotation_counts.items()},
-        "tags": {s: dict(c) for s, c in tag_counts.items()},
-    }
+    splits = assign_splits(_strata(ids, annotation_counts, tag_counts, centres), split)
+    # The header, written first, holds the counts per split and class.
+    counts = _header_counts(splits, annotation_counts, tag_counts, {c.pk: c.name for c in classes})
     shapes = list(_map_shapes(event, filters, class_id))
     counts["map_shapes"] = len(shapes)
 

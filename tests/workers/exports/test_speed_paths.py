@@ -562,3 +562,56 @@ def test_a_coco_build_in_two_processes_writes_what_one_writes(  # type: ignore[n
     with zipfile.ZipFile(default_storage.path(version.files["coco"]["name"])) as built:
         train = orjson.loads(built.read("annotations/instances_train.json"))
     assert len(train["images"]) == 4 and len(train["annotations"]) == 4
+
+
+def test_strata_and_header_counts_from_arrays_are_what_plain_loops_give() -> None:
+    import random
+    from collections import Counter
+
+    import numpy as np
+
+    from workers.exports.snapshot import _header_counts, _strata
+
+    rng = random.Random(5)
+    ids = sorted(rng.sample(range(1, 400), 150))
+    class_names = {pk: f"class {pk}" for pk in (3, 8, 11, 40)}
+    annotations = [
+        (i, pk, rng.randint(1, 4)) for i in ids for pk in class_names if rng.random() < 0.4
+    ]
+    tags = [
+        (i, pk, rng.choice(["positive", "negative"]), 1)
+        for i in ids
+        for pk in class_names
+        if rng.random() < 0.2
+    ]
+    centres = {i: (float(i), 1.0) for i in ids[::3]}
+
+    # The plain way: votes per image and class, most votes first, ties to the lowest pk.
+    votes: dict[int, Counter[int]] = {}
+    for i, pk, n in annotations:
+        votes.setdefault(i, Counter())[pk] += n
+    for i, pk, state, n in tags:
+        if state == "positive":
+            votes.setdefault(i, Counter())[pk] += n
+    expected = {
+        i: (
+            str(min(votes[i].items(), key=lambda v: (-v[1], v[0]))[0]) if i in votes else None,
+            centres.get(i),
+        )
+        for i in ids
+    }
+    array = np.array(annotations, dtype=np.int64)
+    assert _strata(ids, array, tags, centres) == expected
+    assert any(s is None for s, _ in expected.values()) and len(set(expected.values())) > 3
+
+    splits = {i: ("train", "validation", "test")[i % 3] for i in ids}
+    by_class: dict[str, Counter[str]] = {}
+    for i, pk, n in annotations:
+        by_class.setdefault(splits[i], Counter())[class_names[pk]] += n
+    counts = _header_counts(splits, array, tags, class_names)
+    assert counts["annotations"] == {s: dict(c) for s, c in by_class.items()}
+    assert counts["images"] == dict(Counter(splits.values()))
+    assert sum(sum(c.values()) for c in counts["tags"].values()) == len(tags)
+    empty = _header_counts(splits, np.empty((0, 3), dtype=np.int64), [], class_names)
+    assert empty["annotations"] == {} and empty["tags"] == {}
+    assert _strata(ids, np.empty((0, 3), dtype=np.int64), [], {}) == {i: (None, None) for i in ids}
