@@ -94,14 +94,7 @@ def _run_child(fn: Callable[[], Any], write: int) -> None:
     try:
         _set_aside_connections()
         try:
-            if os.environ.get("TMP_PROF"):
-                import cProfile
-
-                prof = cProfile.Profile()
-                outcome: tuple[bool, Any] = (True, prof.runcall(fn))
-                prof.dump_stats(f"/tmp/p/prof.{os.getpid()}")
-            else:
-                outcome = (True, fn())
+            outcome: tuple[bool, Any] = (True, fn())
         except BaseException as exc:
             exc.add_note("In the child process:\n" + traceback.format_exc())
             outcome = (False, exc)

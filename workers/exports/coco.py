@@ -16,9 +16,10 @@ YOLO and VOC exporters.
 from __future__ import annotations
 
 import math
+import multiprocessing
 import tempfile
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from operator import mul
@@ -198,13 +199,13 @@ def _shape(
 
 
 # --- the export --------------------------------------------------------------------------
-# The images are written in parts: in blocks of BLOCK images taken in turn, each part
-# writes its images' entries into files of its own, block by block (``pieces``); the
-# split's JSON then takes every block's piece in snapshot order. A build that has a core
-# to spare writes two parts at once, in two processes (``processes``); the file is the
-# same however many parts wrote it.
+# The images are written in parts: each part takes blocks of BLOCK images in turn (the
+# next block not yet taken, whenever it is done with one) and writes their entries into
+# files of its own, block by block (``pieces``); the split's JSON then takes every block's
+# piece in snapshot order. A build that has a core to spare writes two parts at once, in
+# two processes (``processes``); the file is the same however many parts wrote it.
 
-BLOCK = 64  # images a block: parts take turns block by block
+BLOCK = 64  # images a block
 
 
 @dataclass
@@ -306,10 +307,45 @@ def _write_image(image: ImageRecord, split: _Split, object_ids: set[int]) -> Non
         split.annotation_count += len(entries)
 
 
+class _Turns:
+    """Blocks of images handed out in order to whichever part asks first. A part asks for
+    its next block when it is done with one, so parts that run at different speeds (a
+    busy core, another format's process) still finish together. The count lives in
+    memory shared with the forked parts."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("fork") if forked.AVAILABLE else None
+        self._lock = context.Lock() if context else None
+        self._next = context.RawValue("q", 0) if context else None
+        self._count = 0
+
+    def take(self) -> int:
+        if self._lock is None or self._next is None:  # one process: the next block
+            self._count += 1
+            return self._count - 1
+        with self._lock:
+            block = int(self._next.value)
+            self._next.value = block + 1
+        return block
+
+    def wanted(self) -> Callable[[int], bool]:
+        """A part's choice of images (by position): the images of the blocks it took."""
+        current = -1
+
+        def wanted(index: int) -> bool:
+            nonlocal current
+            block = index // BLOCK
+            if block > current:  # done with its block: the next one not yet taken
+                current = self.take()
+            return block == current
+
+        return wanted
+
+
 def _write_part(
-    snapshot: Snapshot, object_ids: set[int], part: int, parts: int, folder: Path
+    snapshot: Snapshot, object_ids: set[int], part: int, turns: _Turns, folder: Path
 ) -> _Part:
-    """Write the entries of part ``part`` of ``parts`` (blocks part, part + parts, ...)."""
+    """Write the entries of the blocks part ``part`` takes in its turns."""
     with ExitStack() as stack:
         splits: dict[str, _Split] = {}
 
@@ -317,7 +353,7 @@ def _write_part(
             path = folder / f"{part}-{split_name}-{array}"
             return stack.enter_context(open(path, "wb", buffering=1 << 20))
 
-        for index, image in snapshot.images_where(lambda i: i // BLOCK % parts == part):
+        for index, image in snapshot.images_where(turns.wanted()):
             split = splits.get(image.split)
             if split is None:
                 split = splits[image.split] = _Split(
@@ -361,8 +397,9 @@ def export(snapshot: Snapshot, out: ExportWriter, *, processes: int = 1) -> None
     categories = [{"id": c.id + 1, "name": c.name, "supercategory": phenomenon} for c in objects]
     with tempfile.TemporaryDirectory(prefix="labeler-coco-") as tmp:
         folder = Path(tmp)
+        turns = _Turns()
         parts = forked.in_parts(
-            lambda part: _write_part(snapshot, object_ids, part, processes, folder),
+            lambda part: _write_part(snapshot, object_ids, part, turns, folder),
             processes,
             name="COCO export part",
         )

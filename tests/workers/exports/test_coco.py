@@ -20,6 +20,7 @@ from rasterio import features
 
 from events.geometry import rle_encode
 from tests.exports_data import CLASSES, MASK_COLS, MASK_ROWS, exported_members, sample_snapshot
+from workers import forked
 from workers.exports import coco
 from workers.exports.base import (
     SPLITS,
@@ -293,3 +294,12 @@ def test_two_processes_follow_a_snapshot_being_written(tmp_path: Path) -> None:
     assert followed == _members(tmp_path, "read", read_snapshot(path), 1)
     train = orjson.loads(followed["annotations/instances_train.json"])
     assert len(train["images"]) == sum(r.split == "train" for r in records)
+
+
+def test_parts_take_every_block_once_whichever_asks_first() -> None:
+    turns = coco._Turns()
+    taken = forked.in_parts(lambda part: [turns.take() for _ in range(200)], 2)
+    assert sorted(taken[0] + taken[1]) == list(range(400))
+    # A part's choice: the blocks it takes when it reaches a block past its own.
+    wanted = coco._Turns().wanted()
+    assert [wanted(i) for i in range(0, 3 * coco.BLOCK, coco.BLOCK)] == [True] * 3
