@@ -313,8 +313,8 @@ class _Turns:
     busy core, another format's process) still finish together. The count lives in
     memory shared with the forked parts."""
 
-    def __init__(self) -> None:
-        context = multiprocessing.get_context("fork") if forked.AVAILABLE else None
+    def __init__(self, *, shared: bool) -> None:
+        context = multiprocessing.get_context("fork") if shared and forked.AVAILABLE else None
         self._lock = context.Lock() if context else None
         self._next = context.RawValue("q", 0) if context else None
         self._count = 0
@@ -397,7 +397,7 @@ def export(snapshot: Snapshot, out: ExportWriter, *, processes: int = 1) -> None
     categories = [{"id": c.id + 1, "name": c.name, "supercategory": phenomenon} for c in objects]
     with tempfile.TemporaryDirectory(prefix="labeler-coco-") as tmp:
         folder = Path(tmp)
-        turns = _Turns()
+        turns = _Turns(shared=processes > 1)
         parts = forked.in_parts(
             lambda part: _write_part(snapshot, object_ids, part, turns, folder),
             processes,

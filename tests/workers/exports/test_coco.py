@@ -297,9 +297,9 @@ def test_two_processes_follow_a_snapshot_being_written(tmp_path: Path) -> None:
 
 
 def test_parts_take_every_block_once_whichever_asks_first() -> None:
-    turns = coco._Turns()
+    turns = coco._Turns(shared=True)
     taken = forked.in_parts(lambda part: [turns.take() for _ in range(200)], 2)
     assert sorted(taken[0] + taken[1]) == list(range(400))
     # A part's choice: the blocks it takes when it reaches a block past its own.
-    wanted = coco._Turns().wanted()
+    wanted = coco._Turns(shared=False).wanted()
     assert [wanted(i) for i in range(0, 3 * coco.BLOCK, coco.BLOCK)] == [True] * 3
