@@ -37,7 +37,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields, replace
 from itertools import starmap
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import orjson
 from isal import igzip_lib, isal_zlib
@@ -223,6 +223,29 @@ class Snapshot:
 
 
 _WRITE_BUFFER = 4 << 20
+
+
+class Digest(Protocol):
+    """What ``hashlib`` objects are to ``write_snapshot``: fed bytes."""
+
+    def update(self, data: bytes, /) -> None: ...
+
+
+class _Digested:
+    """A file whose writes also feed a digest."""
+
+    def __init__(self, file: IO[bytes], digest: Digest) -> None:
+        self._file = file
+        self._digest = digest
+
+    def write(self, data: bytes) -> int:
+        self._digest.update(data)
+        return self._file.write(data)
+
+    def flush(self) -> None:
+        self._file.flush()
+
+
 # The line kinds after the header, by the start the snapshot's writer gives them.
 _KINDS = tuple((b'{"' + key.encode() + b'":', key) for key in ("image", "geo", "map_shape"))
 
@@ -233,15 +256,18 @@ def write_snapshot(
     header: dict[str, Any],
     images: Iterable[ImageRecord | dict[str, Any] | tuple[bytes, ...]],
     map_shapes: Iterable[MapShapeRecord],
+    digest: Digest | None = None,
 ) -> None:
     """Images are records or their stored form: dicts of the same fields (where JSON
     values may be ``orjson.Fragment``s of JSON text straight from the database), or JSON
     text assembled by the database: the image's object up to its last field before
     ``annotations`` (no closing brace), its annotations (without geo_geometry), its tags
-    and its annotations' geo list."""
+    and its annotations' geo list. ``digest`` (e.g. ``hashlib.sha256()``) is fed every
+    byte written: the file's checksum without reading it again."""
     # Few, large writes: each write to the file releases the GIL, and taking it back
     # waits on the exporters' threads (up to the 5 ms switch interval) while they run.
-    with open(path, "wb", buffering=_WRITE_BUFFER) as f:
+    with open(path, "wb", buffering=_WRITE_BUFFER) as file:
+        f = _Digested(file, digest) if digest is not None else file
         f.write(orjson.dumps({"header": header}) + b"\n")
         f.flush()  # the header at once: readers following the file start with it
         dumps = orjson.dumps

@@ -374,8 +374,10 @@ def build_dataset(*, dataset: int, progress: Progress) -> dict[str, Any]:
             snapshot_file = folder / "snapshot.jsonl"
             base = _storage_dir(version)
 
+            digest = hashlib.sha256()  # fed as the snapshot is written
+
             def store_snapshot() -> tuple[str, str]:
-                checksum = _sha256(snapshot_file)
+                checksum = digest.hexdigest()
                 # The formats may still open the snapshot for another pass: store a second
                 # name of it (a hard link, or a copy where the file system has none).
                 stored = folder / "snapshot.stored"
@@ -397,6 +399,7 @@ def build_dataset(*, dataset: int, progress: Progress) -> dict[str, Any]:
                     split=split_settings(version.split),
                     path=snapshot_file,
                     header=header,
+                    digest=digest,
                 ),
                 store_snapshot,
             )

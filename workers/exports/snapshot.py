@@ -33,6 +33,7 @@ from psycopg.adapt import Loader
 from events.errors import InvalidInput
 from events.models import Annotation, Event, Image, ImageTag, LabelClass, MapShape
 from workers.exports.base import (
+    Digest,
     LabelClassInfo,
     MapShapeRecord,
     write_snapshot,
@@ -724,11 +725,13 @@ def freeze(
     split: SplitSettings,
     path: Path,
     header: dict[str, Any],
+    digest: Digest | None = None,
 ) -> dict[str, Any]:
     """Write the snapshot of ``event`` selected by ``filters`` to ``path``; its counts.
 
     ``header`` (event, version, created_at, options) goes into the first line with the
-    classes and the counts, which are computed in a first, cheap pass.
+    classes and the counts, which are computed in a first, cheap pass. ``digest`` is fed
+    the file's bytes as they are written (``write_snapshot``).
     """
 
     classes = class_export_ids(event)
@@ -751,5 +754,6 @@ def freeze(
             else _image_records(event, filters, ids, splits, class_id, _usernames(event, filters))
         ),
         map_shapes=shapes,
+        digest=digest,
     )
     return counts

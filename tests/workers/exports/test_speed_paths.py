@@ -570,7 +570,10 @@ def test_a_coco_build_in_two_processes_writes_what_one_writes(  # type: ignore[n
     build_dataset(dataset=version.pk, progress=lambda *a: None)
     version.refresh_from_db()
     assert version.status == "ready", version.error
-    snapshot = read_snapshot(Path(default_storage.path(version.snapshot)))
+    stored = Path(default_storage.path(version.snapshot))
+    # The checksum, taken as the snapshot was written, is the stored file's.
+    assert version.checksum == hashlib.sha256(stored.read_bytes()).hexdigest()
+    snapshot = read_snapshot(stored)
     alone = tmp_path / "coco.zip"
     assert version.manifest["coco"] == _write_format(snapshot, version, "coco", alone)
     with zipfile.ZipFile(default_storage.path(version.files["coco"]["name"])) as built:
