@@ -8,10 +8,6 @@ class Image(models.Model):
     Pixel space: x right, y down, origin at the top-left corner of the top-left pixel.
     ``transform`` is the affine (a, b, c, d, e, f) from pixel to ``crs`` coordinates, as in
     rasterio; ``footprint`` is the image outline in EPSG:4326 (null when not georeferenced).
-
-    On PostgreSQL the table also has a generated column that is no model field,
-    ``export_json``: the image's dataset-snapshot JSON, kept by the database
-    (events/migrations/0011_image_export_json.py).
     """
 
     class Source(models.TextChoices):

@@ -529,21 +529,41 @@ def _image_records(
 # writes bytes. The ORM path above stays for SpatiaLite; both give the same snapshot
 # content (tested in tests/workers/exports/test_speed_paths.py).
 #
-# Each annotation's and each image's JSON is kept ready by PostgreSQL in generated columns
-# (``export_json``, ``export_geo``: events/migrations/0010_annotation_export_json.py and
-# 0011_image_export_json.py), made when it is written; a build only adds the ids, names,
-# split, class export ids and authors, and joins the pieces as text (``||``, string_agg):
-# json_build_object and json_agg would walk every value again. An image's annotations,
-# tags and geo list come as columns of their own, joined to the image's fields by the
-# snapshot's writer: each ``||`` copies the whole text so far, and the annotations are
-# most of a line's bytes. Strings a user can type go through to_json (JSON escaping);
-# source and states are choice codes, quoted as they are; the splits come quoted.
+# Each annotation's JSON is kept ready by PostgreSQL in generated columns (``export_json``,
+# ``export_geo``: events/migrations/0010_annotation_export_json.py), made when it is
+# written; a build only adds the id, the class's export id and the author, and joins the
+# pieces as text (``||``, string_agg): json_build_object and json_agg would walk every
+# value again. An image's annotations, tags and geo list come as columns of their own,
+# joined to the image's fields by the snapshot's writer: each ``||`` copies the whole text
+# so far, and the annotations are most of a line's bytes. Strings a user can type go
+# through to_json (JSON escaping); source and states are choice codes, quoted as they are.
 # ``coalesce(..., 'null')``: one NULL would otherwise make the whole concatenation NULL.
 _IMAGE_JSON = """
 SELECT '{{"id":' || i.id
   || ',"name":' || to_json(i.name)::text
-  || ',"split":' || sel.split
-  || i.export_json,
+  || ',"split":' || to_json(sel.split)::text
+  || ',"width":' || i.width
+  || ',"height":' || i.height
+  || ',"band_count":' || i.band_count
+  || ',"band_names":' || CASE WHEN jsonb_typeof(i.band_names) = 'array'
+                          THEN i.band_names::text ELSE '[]' END
+  || ',"dtype":' || to_json(i.dtype)::text
+  || ',"nodata":' || CASE WHEN i.nodata IS NULL OR i.nodata IN ('NaN', 'Infinity', '-Infinity')
+                      THEN 'null' ELSE i.nodata::text END
+  || ',"crs":' || to_json(coalesce(i.crs, ''))::text
+  || ',"transform":' || CASE
+      WHEN jsonb_typeof(i.transform) IS DISTINCT FROM 'array'
+        OR jsonb_array_length(i.transform) = 0 THEN 'null'
+      WHEN jsonb_array_length(i.transform) <= 6 THEN i.transform::text
+      ELSE jsonb_path_query_array(i.transform, '$[0 to 5]')::text END
+  || ',"footprint":' || coalesce(ST_AsGeoJSON(i.footprint, 9, 0), 'null')
+  || ',"acquired_at":' || coalesce(to_json(
+      to_char(i.acquired_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
+      || CASE WHEN date_part('microseconds', i.acquired_at)::bigint %% 1000000 = 0 THEN ''
+         ELSE to_char(i.acquired_at AT TIME ZONE 'UTC', '.US') END || 'Z')::text, 'null')
+  || ',"source":"' || i.source
+  || '","checksum":' || to_json(i.checksum)::text
+  || ',"file":' || to_json(coalesce(i.file, ''))::text,
   coalesce(a.items, '[]'),
   coalesce(t.items, '[]'),
   coalesce(a.geo, '[]')
@@ -625,12 +645,11 @@ def _image_json_postgres(
         annotation_filters=annotation_filters,
         tag_filters=tag_filters,
     )
-    quoted = {name: orjson.dumps(name).decode() for name in set(splits.values())}
     rounds = (
         {
             **params,
             "ids": chunk,
-            "splits": [quoted[splits[i]] for i in chunk],  # as JSON strings
+            "splits": [splits[i] for i in chunk],
             "first": chunk[0],
             "last": chunk[-1],
         }
