@@ -216,8 +216,6 @@ class _Split:
 
     images: IO[bytes]
     annotations: IO[bytes]
-    image_count: int = 0
-    annotation_count: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     pieces: list[tuple[int, int, int]] = field(default_factory=list)
     block: int = -1
@@ -236,12 +234,13 @@ class _Split:
 
 
 @dataclass
-class _Part:
-    """What one part wrote, per split: counts, skipped kinds and pieces (its files are
-    ``<folder>/<part>-<split>-images`` and ``-annotations``)."""
+class _Written:
+    """What one part wrote of one split: the kinds it skipped and its pieces; its files are
+    ``<folder>/<part>-<split>-images`` and ``-annotations``."""
 
     part: int
-    splits: dict[str, tuple[int, int, Counter[str], list[tuple[int, int, int]]]]
+    skipped: Counter[str]
+    pieces: list[tuple[int, int, int]]
 
 
 def _image_entry(image: ImageRecord) -> dict[str, Any]:
@@ -264,7 +263,6 @@ def _write_image(image: ImageRecord, split: _Split, object_ids: set[int]) -> Non
         entry = b"," + entry
     split.images.write(entry)
     split.image_bytes += len(entry)
-    split.image_count += 1
     entries: list[dict[str, Any]] = []
     image_id = image.id
     append = entries.append
@@ -304,7 +302,6 @@ def _write_image(image: ImageRecord, split: _Split, object_ids: set[int]) -> Non
             items = b"," + items
         split.annotations.write(items)
         split.annotation_bytes += len(items)
-        split.annotation_count += len(entries)
 
 
 class _Turns:
@@ -314,13 +311,23 @@ class _Turns:
     memory shared with the forked parts."""
 
     def __init__(self, *, shared: bool) -> None:
-        context = multiprocessing.get_context("fork") if shared and forked.AVAILABLE else None
-        self._lock = context.Lock() if context else None
-        self._next = context.RawValue("q", 0) if context else None
+        self._lock: Any = None
+        self._next: Any = None
         self._count = 0
+        if shared and forked.AVAILABLE:
+            context = multiprocessing.get_context("fork")
+            try:
+                self._lock, self._next = context.Lock(), context.RawValue("q", 0)
+            except OSError:  # no shared memory here (e.g. no /dev/shm): one process
+                self._lock = self._next = None
+
+    @property
+    def shared(self) -> bool:
+        """Whether parts in other processes take their turns from this count."""
+        return self._lock is not None
 
     def take(self) -> int:
-        if self._lock is None or self._next is None:  # one process: the next block
+        if self._lock is None:  # one process: the next block
             self._count += 1
             return self._count - 1
         with self._lock:
@@ -344,7 +351,7 @@ class _Turns:
 
 def _write_part(
     snapshot: Snapshot, object_ids: set[int], part: int, turns: _Turns, folder: Path
-) -> _Part:
+) -> dict[str, _Written]:
     """Write the entries of the blocks part ``part`` takes in its turns."""
     with ExitStack() as stack:
         splits: dict[str, _Split] = {}
@@ -363,13 +370,7 @@ def _write_part(
             _write_image(image, split, object_ids)
         for split in splits.values():
             split.end_block()
-        return _Part(
-            part,
-            {
-                name: (s.image_count, s.annotation_count, s.skipped, s.pieces)
-                for name, s in splits.items()
-            },
-        )
+        return {name: _Written(part, s.skipped, s.pieces) for name, s in splits.items()}
 
 
 def _info(snapshot: Snapshot, split_name: str, skipped: Counter[str]) -> dict[str, Any]:
@@ -398,22 +399,24 @@ def export(snapshot: Snapshot, out: ExportWriter, *, processes: int = 1) -> None
     with tempfile.TemporaryDirectory(prefix="labeler-coco-") as tmp:
         folder = Path(tmp)
         turns = _Turns(shared=processes > 1)
+        if not turns.shared:
+            processes = 1
         parts = forked.in_parts(
             lambda part: _write_part(snapshot, object_ids, part, turns, folder),
             processes,
             name="COCO export part",
         )
-        for split_name in sorted({s for p in parts for s in p.splits}, key=_split_order):
-            written = [(p.part, p.splits[split_name]) for p in parts if split_name in p.splits]
-            skipped: Counter[str] = sum((w[2] for _, w in written), Counter())
+        for split_name in sorted({split for p in parts for split in p}, key=_split_order):
+            written = [p[split_name] for p in parts if split_name in p]
+            skipped: Counter[str] = sum((w.skipped for w in written), Counter())
             # (block, part, images bytes, annotations bytes) in snapshot order.
-            pieces = sorted((b, part, i, a) for part, w in written for b, i, a in w[3])
+            pieces = sorted((b, w.part, i, a) for w in written for b, i, a in w.pieces)
             with ExitStack() as stack, out.open(f"annotations/instances_{split_name}.json") as f:
                 files = {
                     (part, array): stack.enter_context(
                         open(folder / f"{part}-{split_name}-{array}", "rb", buffering=0)
                     )
-                    for part, _ in written
+                    for part in (w.part for w in written)
                     for array in ("images", "annotations")
                 }
                 f.write(b'{"info":' + orjson.dumps(_info(snapshot, split_name, skipped)))
@@ -436,6 +439,8 @@ def _join(pieces: Iterable[tuple[IO[bytes], int]], target: Any) -> None:
             first = False
             while size:
                 data = source.read(min(size, 1 << 20))
+                if not data:
+                    raise RuntimeError("a COCO part's file is shorter than it wrote")
                 target.write(data)
                 size -= len(data)
 
