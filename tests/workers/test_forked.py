@@ -88,13 +88,17 @@ def test_parts_run_at_once_in_processes_of_their_own() -> None:
     assert pids[0][1] == os.getpid() and len({pid for _, pid in pids}) == 3
 
 
-def test_a_failed_part_fails_the_whole_after_every_part_is_reaped() -> None:
+def test_a_failed_part_fails_the_whole_after_every_part_is_reaped(tmp_path) -> None:  # type: ignore[no-untyped-def]
     def part(n: int) -> int:
+        (tmp_path / str(n)).write_text(str(os.getpid()))
         if n == 1:
             raise ValueError("part 1 failed")
         return n
 
     with pytest.raises(ValueError, match="part 1 failed"):
         forked.in_parts(part, 3)
-    with pytest.raises(ChildProcessError):  # no child left behind, unreaped
-        os.waitpid(-1, os.WNOHANG)
+    children = {int((tmp_path / str(n)).read_text()) for n in (1, 2)}
+    assert len(children) == 2 and os.getpid() not in children
+    for pid in children:  # reaped already: no longer this process's children
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
