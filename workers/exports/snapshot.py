@@ -536,7 +536,8 @@ def _image_records(
 # value again. An image's annotations, tags and geo list come as columns of their own,
 # joined to the image's fields by the snapshot's writer: each ``||`` copies the whole text
 # so far, and the annotations are most of a line's bytes. Strings a user can type go
-# through to_json (JSON escaping); source and states are choice codes, quoted as they are.
+# through to_json (JSON escaping); source and states are choice codes, and dates digits,
+# quoted as they are (a date's fraction of a second only when it has one, as Python's).
 # ``coalesce(..., 'null')``: one NULL would otherwise make the whole concatenation NULL.
 _IMAGE_JSON = """
 SELECT '{{"id":' || i.id
@@ -557,10 +558,9 @@ SELECT '{{"id":' || i.id
       WHEN jsonb_array_length(i.transform) <= 6 THEN i.transform::text
       ELSE jsonb_path_query_array(i.transform, '$[0 to 5]')::text END
   || ',"footprint":' || coalesce(ST_AsGeoJSON(i.footprint, 9, 0), 'null')
-  || ',"acquired_at":' || coalesce(to_json(
-      to_char(i.acquired_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
-      || CASE WHEN date_part('microseconds', i.acquired_at)::bigint %% 1000000 = 0 THEN ''
-         ELSE to_char(i.acquired_at AT TIME ZONE 'UTC', '.US') END || 'Z')::text, 'null')
+  || ',"acquired_at":' || coalesce('"' || replace(
+      to_char(i.acquired_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'), '.000000', '')
+      || 'Z"', 'null')
   || ',"source":"' || i.source
   || '","checksum":' || to_json(i.checksum)::text
   || ',"file":' || to_json(coalesce(i.file, ''))::text,
