@@ -8,6 +8,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+# A JavaScript function expression: figures of a list of frame times (ms). Pages call it
+# as ``(FRAME_STATS_JS)(frames)``.
+FRAME_STATS_JS = """(frames) => {
+  const sorted = [...frames].sort((a, b) => a - b);
+  const total = frames.reduce((a, b) => a + b, 0);
+  return {
+    fps: frames.length / (total / 1000),
+    p95: sorted[Math.floor(sorted.length * 0.95)],
+    worst: sorted[sorted.length - 1],
+    long: frames.filter((f) => f > 50).length,
+    frames: frames.length,
+    seconds: total / 1000,
+  };
+}"""
+
 
 @contextmanager
 def signed_in_chromium(user: Any) -> Iterator[tuple[Any, str]]:

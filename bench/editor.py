@@ -41,7 +41,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop 
 
 import django  # noqa: E402
 
-from bench.browser import signed_in_chromium  # noqa: E402
+from bench.browser import FRAME_STATS_JS, signed_in_chromium  # noqa: E402
 
 django.setup()
 
@@ -130,21 +130,11 @@ COUNT_FRAMES = """
   }
 """
 
-FRAME_STATS = """
-  () => {
+FRAME_STATS = f"""
+  () => {{
     window.__counting = false;
-    const frames = window.__frames.slice(1);
-    const sorted = [...frames].sort((a, b) => a - b);
-    const total = frames.reduce((a, b) => a + b, 0);
-    return {
-      fps: frames.length / (total / 1000),
-      p95: sorted[Math.floor(sorted.length * 0.95)],
-      worst: sorted[sorted.length - 1],
-      long: frames.filter((f) => f > 50).length,
-      frames: frames.length,
-      seconds: total / 1000,
-    };
-  }
+    return ({FRAME_STATS_JS})(window.__frames.slice(1));
+  }}
 """
 
 

@@ -36,7 +36,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop 
 
 import django  # noqa: E402
 
-from bench.browser import signed_in_chromium  # noqa: E402
+from bench.browser import FRAME_STATS_JS, signed_in_chromium  # noqa: E402
 
 django.setup()
 
@@ -257,16 +257,9 @@ def browser(user, event) -> None:  # type: ignore[no-untyped-def]
                 requestAnimationFrame(step);
               });
               frames.shift();
-              const sorted = [...frames].sort((a, b) => a - b);
-              const total = frames.reduce((a, b) => a + b, 0);
-              return {
-                fps: frames.length / (total / 1000),
-                p95: sorted[Math.floor(sorted.length * 0.95)],
-                worst: sorted[sorted.length - 1],
-                long: frames.filter((f) => f > 50).length,
-                frames: frames.length,
-                scrolled: el.scrollTop,
-              };
+              return {...("""
+            + FRAME_STATS_JS
+            + """)(frames), scrolled: el.scrollTop};
             }"""
         )
         print(
