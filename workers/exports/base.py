@@ -368,6 +368,11 @@ def _lines(path: Path, follow: threading.Event | FileFlag | None) -> Iterator[by
                 finished = follow.is_set() or follow.wait(_POLL)
 
 
+def _value(key: str, line: bytes | dict[str, Any]) -> Any:
+    """The value of a snapshot line's one key, parsing the line if it is not yet."""
+    return (orjson.loads(line) if isinstance(line, bytes) else line)[key]
+
+
 def read_snapshot(
     path: Path,
     *,
@@ -404,7 +409,7 @@ def read_snapshot(
         """The images whose position ``wanted`` accepts (all for None), with it; each with
         the geo line that follows it (older snapshots have none: their annotations hold
         their geo_geometry). Other images' lines are skipped unparsed."""
-        loads, from_dict = orjson.loads, ImageRecord.from_dict
+        from_dict = ImageRecord.from_dict
         index, pending = -1, None
         for key, line in lines():
             if key == "image":
@@ -413,10 +418,10 @@ def read_snapshot(
                 index += 1
                 pending = None
                 if wanted is None or wanted(index):
-                    pending = from_dict(loads(line)[key] if isinstance(line, bytes) else line[key])
+                    pending = from_dict(_value(key, line))
             elif key == "geo" and pending is not None:
                 if geo:
-                    value = loads(line)[key] if isinstance(line, bytes) else line[key]
+                    value = _value(key, line)
                     for annotation, geometry in zip(pending.annotations, value, strict=True):
                         annotation.geo_geometry = geometry
                 yield index, pending
@@ -427,9 +432,7 @@ def read_snapshot(
     def map_shapes() -> Iterator[MapShapeRecord]:
         for key, line in lines():
             if key == "map_shape":
-                yield MapShapeRecord(
-                    **(orjson.loads(line) if isinstance(line, bytes) else line)[key]
-                )
+                yield MapShapeRecord(**_value(key, line))
 
     snapshot = Snapshot(
         event=header["event"],
