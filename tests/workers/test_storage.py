@@ -156,3 +156,25 @@ def test_band_vectors_of_many_blocks_through_s3_equal_the_file(s3_storage, event
     for (x, y), found in zip(points, vectors, strict=True):
         assert found["values"] == data[:, int(y), int(x)].tolist()
     assert any(found["values"] != [0, 0, 0] for found in vectors)  # real data, not zeros
+
+
+def test_a_dataset_version_is_stored_through_s3(s3_storage, event, member):  # type: ignore[no-untyped-def]
+    # The build's files go to S3 by upload (local storage moves them into place instead).
+    import hashlib
+
+    from events.models import Role
+    from tests.factories import AnnotationFactory, LabelClassFactory
+    from workers.exports.build import build_dataset, dataset_start
+
+    image = rasters.image_with_raster(event, rasters.RGB)
+    AnnotationFactory(image=image, label_class=LabelClassFactory(event=event))
+    version, _ = dataset_start(user=member(Role.REVIEWER), event=event, formats=["coco"])
+    build_dataset(dataset=version.pk, progress=lambda *a: None)
+    version.refresh_from_db()
+    assert version.status == "ready", version.error
+    with default_storage.open(version.snapshot) as f:
+        assert hashlib.sha256(f.read()).hexdigest() == version.checksum
+    with default_storage.open(version.files["coco"]["name"]) as f:
+        data = f.read()
+    assert hashlib.sha256(data).hexdigest() == version.files["coco"]["sha256"]
+    assert len(data) == version.files["coco"]["size"] > 0
